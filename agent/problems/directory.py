@@ -7,7 +7,12 @@
     DIR/interactor.cpp             interactor, for interactive problems
     DIR/generator.py               how the hidden tests were made (`generator.command`, `generator.seed`)
     DIR/submissions/GROUP/FILE     known programs by expected outcome: accepted, wrong_answer,
-                                   time_limit_exceeded, runtime_error (Kattis's run_time_error is read too)
+                                   time_limit_exceeded, runtime_error (Kattis's run_time_error is read too),
+                                   and unknown (programs whose outcome nobody knows)
+
+The front matter may also hold `meta:` (facts about the problem's origin) and `submissions:`, a mapping
+from `GROUP/FILE` to `{language, meta}` for programs whose language is not the default of their file
+extension (a `.c` file in C99) or that carry metadata (a dataset's verdict, a local re-run).
 
 Writing goes to a temporary sibling that is renamed into place, so a failure never leaves a
 half-written directory.
@@ -37,6 +42,20 @@ from sandbox.languages.detect import extension_for_language, language_for_path
 
 PROBLEM_FILE = "problem.md"
 GROUP_ALIASES = {"run_time_error": "runtime_error", "time_limit": "time_limit_exceeded"}
+UNKNOWN_GROUP = "unknown"  # not a Kattis group: programs with no known outcome (Submission.expected "unknown")
+DIR_GROUPS = (*SUBMISSION_GROUPS, UNKNOWN_GROUP)
+
+
+def _read(path: Path) -> str:
+    """Exact text: no newline translation, so a test's '\\r\\n' survives a round trip."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProblemFormatError(f"{path}: not UTF-8 text") from None
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8"))
 
 
 def is_problem_dir(path: Path) -> bool:
@@ -70,8 +89,8 @@ def _read_tests(folder: Path) -> tuple[TestCase, ...]:
         if not ans.exists():
             ans = inp.with_suffix(".out")
         tests.append(TestCase(
-            input=inp.read_text(encoding="utf-8"),
-            output=ans.read_text(encoding="utf-8") if ans.exists() else None,
+            input=_read(inp),
+            output=_read(ans) if ans.exists() else None,
             name=inp.stem,
         ))
     return tuple(tests)
@@ -93,10 +112,7 @@ def read_problem_dir(path: str | Path) -> Problem:
     if not where.is_file():
         raise ProblemFormatError(f"{root}: not a problem directory (no {PROBLEM_FILE})",
                                  hint="see the README for the problem directory layout, or `cpagent fetch`")
-    try:
-        meta, statement = _split_front_matter(where.read_text(encoding="utf-8"), where)
-    except UnicodeDecodeError:
-        raise ProblemFormatError(f"{where}: not UTF-8 text") from None
+    meta, statement = _split_front_matter(_read(where), where)
 
     checker_meta = meta.get("checker") or {}
     if isinstance(checker_meta, str):
@@ -109,7 +125,7 @@ def read_problem_dir(path: str | Path) -> Problem:
         file = root / str(checker_meta.get("file", "checker.cpp"))
         if not file.is_file():
             raise ProblemFormatError(f"{where}: custom checker file {file.name} is missing")
-        source, language = file.read_text(encoding="utf-8"), language_for_path(file)
+        source, language = _read(file), language_for_path(file)
     checker = CheckerSpec(kind=kind, abs_eps=float(checker_meta.get("abs_eps", 1e-6)),
                           rel_eps=float(checker_meta.get("rel_eps", 1e-6)), source=source, language=language)
 
@@ -119,7 +135,7 @@ def read_problem_dir(path: str | Path) -> Problem:
         file = root / str((meta.get("interactor") or {}).get("file", "interactor.cpp"))
         if not file.is_file():
             raise ProblemFormatError(f"{where}: interactive problem without its interactor ({file.name})")
-        interactor = Interactor(file.read_text(encoding="utf-8"), language_for_path(file) or "cpp17")
+        interactor = Interactor(_read(file), language_for_path(file) or "cpp17")
 
     gen = meta.get("generator")
     generator = None
@@ -128,19 +144,24 @@ def read_problem_dir(path: str | Path) -> Problem:
             raise ProblemFormatError(f"{where}: generator needs both 'command' and 'seed'")
         generator = GeneratorInfo(str(gen["command"]), int(gen["seed"]))
 
+    sub_meta = meta.get("submissions") or {}
+    if not isinstance(sub_meta, dict):
+        raise ProblemFormatError(f"{where}: field 'submissions' must map GROUP/FILE to {{language, meta}}")
     submissions = []
     subs_root = root / "submissions"
     if subs_root.is_dir():
         for group_dir in sorted(p for p in subs_root.iterdir() if p.is_dir()):
             group = GROUP_ALIASES.get(group_dir.name, group_dir.name)
-            if group not in SUBMISSION_GROUPS:
+            if group not in DIR_GROUPS:
                 raise ProblemFormatError(f"{group_dir}: unknown submission group",
-                                         hint=f"use one of {', '.join(SUBMISSION_GROUPS)}")
+                                         hint=f"use one of {', '.join(DIR_GROUPS)}")
             for file in sorted(group_dir.iterdir()):
-                lang = language_for_path(file)
+                name = f"{group}/{file.name}"
+                extra = sub_meta.get(name) or {}
+                lang = extra.get("language") or language_for_path(file)
                 if file.is_file() and lang:
-                    submissions.append(Submission(f"{group}/{file.name}", lang,
-                                                  file.read_text(encoding="utf-8"), group))
+                    submissions.append(Submission(name, str(lang), _read(file), group,
+                                                  meta=dict(extra.get("meta") or {})))
 
     if "name" not in meta:
         raise ProblemFormatError(f"{where}: missing field 'name'")
@@ -165,6 +186,7 @@ def read_problem_dir(path: str | Path) -> Problem:
         index=None if meta.get("index") is None else str(meta["index"]),
         submissions=tuple(submissions),
         generator=generator,
+        meta=dict(meta.get("meta") or {}),
     )
 
 
@@ -191,7 +213,30 @@ def _front_matter(problem: Problem) -> dict[str, Any]:
         meta["tags"] = list(problem.tags)
     if problem.generator:
         meta["generator"] = {"command": problem.generator.command, "seed": problem.generator.seed}
+    if problem.meta:
+        meta["meta"] = dict(problem.meta)
+    subs: dict[str, Any] = {}
+    for sub in problem.submissions:
+        extra: dict[str, Any] = {}
+        name = _submission_path(sub)
+        if language_for_path(name) != sub.language:
+            extra["language"] = sub.language
+        if sub.meta:
+            extra["meta"] = dict(sub.meta)
+        if extra:
+            subs[name] = extra
+    if subs:
+        meta["submissions"] = subs
     return meta
+
+
+def _submission_path(sub: Submission) -> str:
+    """`GROUP/FILE` as written under submissions/: the group is the expected outcome."""
+    group = sub.expected if sub.expected in DIR_GROUPS else UNKNOWN_GROUP
+    name = Path(sub.name).name
+    if not Path(name).suffix:
+        name += extension_for_language(sub.language)
+    return f"{group}/{name}"
 
 
 def write_problem_dir(problem: Problem, path: str | Path, overwrite: bool = False) -> Path:
@@ -204,7 +249,7 @@ def write_problem_dir(problem: Problem, path: str | Path, overwrite: bool = Fals
     try:
         text = "---\n" + yaml.safe_dump(_front_matter(problem), sort_keys=False, allow_unicode=True)
         text += "---\n\n" + problem.statement.rstrip("\n") + "\n"
-        (tmp / PROBLEM_FILE).write_text(text, encoding="utf-8")
+        _write(tmp / PROBLEM_FILE, text)
         for folder, tests in (("sample", problem.public_tests), ("hidden", problem.hidden_tests)):
             if not tests:
                 continue
@@ -212,23 +257,25 @@ def write_problem_dir(problem: Problem, path: str | Path, overwrite: bool = Fals
             d.mkdir(parents=True)
             for i, t in enumerate(tests, 1):
                 name = t.name or f"{i:02d}"
-                (d / f"{name}.in").write_text(t.input, encoding="utf-8")
+                _write(d / f"{name}.in", t.input)
                 if t.output is not None:
-                    (d / f"{name}.ans").write_text(t.output, encoding="utf-8")
+                    _write(d / f"{name}.ans", t.output)
         if problem.checker.kind == "custom" and problem.checker.source:
             ext = extension_for_language(problem.checker.language or "cpp17")
-            (tmp / f"checker{ext}").write_text(problem.checker.source, encoding="utf-8")
+            _write(tmp / f"checker{ext}", problem.checker.source)
         if problem.interactor:
             ext = extension_for_language(problem.interactor.language)
-            (tmp / f"interactor{ext}").write_text(problem.interactor.source, encoding="utf-8")
+            _write(tmp / f"interactor{ext}", problem.interactor.source)
+        written: set[str] = set()
         for sub in problem.submissions:
-            group = sub.expected if sub.expected in SUBMISSION_GROUPS else "accepted"
-            name = Path(sub.name).name
-            if not Path(name).suffix:
-                name += extension_for_language(sub.language)
-            d = tmp / "submissions" / group
-            d.mkdir(parents=True, exist_ok=True)
-            (d / name).write_text(sub.code, encoding="utf-8")
+            rel = _submission_path(sub)
+            if rel in written:
+                raise ProblemFormatError(f"{dest}: two submissions would both be written to {rel}",
+                                         hint="give the submissions distinct names")
+            written.add(rel)
+            file = tmp / "submissions" / rel
+            file.parent.mkdir(parents=True, exist_ok=True)
+            _write(file, sub.code)
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(tmp, dest)

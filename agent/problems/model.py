@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,9 @@ class Submission:
     language: str
     code: str
     expected: str = "accepted"  # one of SUBMISSION_GROUPS, or "unknown"
+    # Where the program came from and what is known about it (dataset verdict, local re-run, ...):
+    # plain JSON values, kept through to_json/from_json and the problem directory.
+    meta: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def correct(self) -> bool | None:
@@ -47,12 +51,15 @@ class Submission:
         return self.expected == "accepted"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "language": self.language, "code": self.code, "expected": self.expected}
+        data = {"name": self.name, "language": self.language, "code": self.code, "expected": self.expected}
+        if self.meta:
+            data["meta"] = dict(self.meta)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Submission":
         return cls(name=data["name"], language=data["language"], code=data["code"],
-                   expected=data.get("expected", "accepted"))
+                   expected=data.get("expected", "accepted"), meta=dict(data.get("meta") or {}))
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,9 @@ class Problem:
     index: str | None = None
     submissions: tuple[Submission, ...] = ()
     generator: GeneratorInfo | None = None
+    # Facts about the problem's origin that judging does not depend on (dataset flags such as
+    # `clean`, the contest name, the dataset's checker label): plain JSON values, not part of identity().
+    meta: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def all_tests(self) -> tuple[TestCase, ...]:
@@ -99,7 +109,9 @@ class Problem:
 
     def identity(self) -> str:
         """A hash of what judging depends on, recorded in run directories."""
-        payload = json.dumps(self.to_json(include_submissions=False), sort_keys=True).encode()
+        data = self.to_json(include_submissions=False)
+        data.pop("meta", None)
+        payload = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(payload).hexdigest()[:16]
 
     def to_json(self, include_submissions: bool = True) -> dict[str, Any]:
@@ -129,6 +141,7 @@ class Problem:
             "public_tests": [t.to_json() for t in self.public_tests],
             "hidden_tests": [t.to_json() for t in self.hidden_tests],
         }
+        data["meta"] = dict(self.meta)
         if include_submissions:
             data["submissions"] = [s.to_json() for s in self.submissions]
         return data
@@ -154,8 +167,9 @@ class Problem:
             rating=data.get("rating"),
             tags=tuple(data.get("tags", ())),
             source_url=data.get("source_url"),
-            contest_id=data.get("contest_id"),
-            index=data.get("index"),
+            contest_id=None if data.get("contest_id") is None else str(data["contest_id"]),
+            index=None if data.get("index") is None else str(data["index"]),
             submissions=tuple(Submission.from_json(s) for s in data.get("submissions", [])),
             generator=GeneratorInfo(gen["command"], int(gen["seed"])) if gen else None,
+            meta=dict(data.get("meta") or {}),
         )
