@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-# Outcomes on a generated input that are not an output: the run hit a limit or crashed. IE is never an
-# outcome (the sandbox failed, the program said nothing); it is recorded as `None`, like "not run".
-FAILURE_OUTCOMES: frozenset[str] = frozenset({"RE", "TLE", "MLE", "OLE"})
+# Outcomes on a generated input that are not an answer: the run crashed, hit a limit, or printed nothing
+# (the vocabulary of clustering's signatures). IE is never an outcome (the sandbox failed, the program
+# said nothing); it is recorded as `None`, like "not run".
+FAILURE_OUTCOMES: frozenset[str] = frozenset({"RE", "TLE", "MLE", "OLE", "CE", "EMPTY"})
 TIMEOUT_OUTCOMES: frozenset[str] = frozenset({"TLE", "MLE", "OLE"})
 
 
 def output_outcome(normalized_output: bytes) -> str:
     """The outcome string of a run that printed `normalized_output` (normalized by the checker).
 
-    A digest keeps records small and can never collide with a failure outcome such as "RE".
+    A digest keeps records small and can never collide with a failure outcome such as "RE"; the form
+    is that of clustering's signatures (`OK:<hash>`), so either can fill `CandidateRecord.outcomes`.
     """
-    return "out:" + hashlib.sha256(normalized_output).hexdigest()[:16]
+    if not normalized_output.strip():
+        return "EMPTY"
+    return "OK:" + hashlib.sha1(normalized_output).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,27 @@ class Pool:
             clusters=tuple(tuple(g) for g in clusters) if clusters is not None else None,
             labels={str(k): bool(v) for k, v in dict(data.get("labels", {})).items()},
         )
+
+
+def pool_from_clustering(problem_id: str, candidates: Sequence[CandidateRecord], result: Any,
+                         labels: Mapping[str, bool] | None = None) -> Pool:
+    """A pool from a clusterer's result (anything with `.clusters`, each with `.members` and
+    `.signature`, as `clustering.BehaviourClustering` gives): each candidate takes its cluster's
+    signature as its outcomes, and the clusters are kept as given.
+
+    Candidates that the clusterer did not place (they failed the public tests) keep their own record.
+    """
+    signature: dict[str, tuple[str | None, ...]] = {}
+    groups: list[tuple[str, ...]] = []
+    for cluster in getattr(result, "clusters", ()) or ():
+        members = tuple(dict.fromkeys(str(m) for m in cluster.members))  # duplicates counted once
+        groups.append(members)
+        for m in members:
+            signature[m] = tuple(cluster.signature)
+    records = tuple(
+        replace(c, outcomes=signature[c.id]) if c.id in signature else c for c in candidates
+    )
+    return Pool(problem_id, records, tuple(groups), dict(labels or {}))
 
 
 def pool_from_clusters(problem_id: str, candidates: Sequence[CandidateRecord],

@@ -189,8 +189,11 @@ def strategy_names() -> list[str]:
 
 
 def get_strategy(name: str = DEFAULT_STRATEGY, **kwargs: object) -> SelectionStrategy:
-    """A strategy by name (`random` takes `seed=`); an unknown name raises ScorerError with the list."""
-    entry = _STRATEGIES.get(name)
+    """A strategy by name ("default" is `DEFAULT_STRATEGY`; `random` takes `seed=`).
+
+    An unknown name raises ScorerError whose hint lists the names.
+    """
+    entry = _STRATEGIES.get(DEFAULT_STRATEGY if name == "default" else name)
     if entry is None:
         raise ScorerError(f"unknown selection strategy {name!r}", hint=f"choose one of {', '.join(_STRATEGIES)}")
     return entry.factory(**{**entry.kwargs, **kwargs})  # type: ignore[arg-type]
