@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _MULTI_TEST = re.compile(
-    r"number of test ?cases|the number of tests|multiple test ?cases|several test ?cases"
+    r"number of test ?cases|the number of tests|multiple test ?cases|several test ?cases|independent queries"
     r"|количество (?:наборов|тестов)|число (?:наборов|тестов)",
     re.IGNORECASE,
 )
