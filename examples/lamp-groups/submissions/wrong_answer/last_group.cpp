@@ -1,0 +1,23 @@
+// Near miss: a group is only counted when a `0` ends it, so a group at the end of the street is lost.
+#include <cstdio>
+#include <vector>
+
+int main() {
+    int t;
+    scanf("%d", &t);
+    std::vector<char> s(200005);
+    while (t--) {
+        int n, k;
+        scanf("%d %d %s", &n, &k, s.data());
+        int run = 0, bright = 0;
+        for (int i = 0; i < n; ++i) {
+            if (s[i] == '1') {
+                ++run;
+            } else {
+                if (run >= k) ++bright;
+                run = 0;
+            }
+        }
+        printf("%d\n", bright);
+    }
+}
