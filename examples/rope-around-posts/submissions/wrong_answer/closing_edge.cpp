@@ -1,0 +1,36 @@
+// Near miss (missed edge case): the edge back to the first hull point is only added for a "real" polygon
+// of three or more points, so posts on one line get half the rope.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+typedef long long ll;
+struct P { ll x, y; bool operator<(const P &o) const { return x < o.x || (x == o.x && y < o.y); } };
+
+ll cross(P o, P a, P b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
+
+int main() {
+    int n;
+    scanf("%d", &n);
+    std::vector<P> p(n);
+    for (auto &q : p) scanf("%lld %lld", &q.x, &q.y);
+    std::sort(p.begin(), p.end());
+    p.erase(std::unique(p.begin(), p.end(), [](P a, P b) { return a.x == b.x && a.y == b.y; }), p.end());
+    n = p.size();
+    std::vector<P> h(2 * n + 1);
+    int k = 0;
+    for (int i = 0; i < n; ++i) {
+        while (k >= 2 && cross(h[k - 2], h[k - 1], p[i]) <= 0) --k;
+        h[k++] = p[i];
+    }
+    for (int i = n - 2, t = k + 1; i >= 0; --i) {
+        while (k >= t && cross(h[k - 2], h[k - 1], p[i]) <= 0) --k;
+        h[k++] = p[i];
+    }
+    --k;  // the last point repeats the first
+    double total = 0;
+    for (int i = 0; i + 1 < k; ++i) total += std::hypot((double)(h[i + 1].x - h[i].x), (double)(h[i + 1].y - h[i].y));
+    if (k >= 3) total += std::hypot((double)(h[0].x - h[k - 1].x), (double)(h[0].y - h[k - 1].y));
+    printf("%.9f\n", total);
+}
