@@ -159,6 +159,15 @@ def _sidebar(soup: BeautifulSoup) -> dict[str, str]:
     return found
 
 
+def _contest_ref(soup: BeautifulSoup) -> ProblemRef | None:
+    """For a saved page with no URL: the contest its sidebar links to (problem index from the statement)."""
+    for a in soup.select(".rtable th a[href]"):
+        href = re.sub(r"^https?://[^/]+", "", str(a["href"])).rstrip("/")
+        if re.fullmatch(r"(/group/[^/]+)?/(contest|gym)/\d+", href):
+            return try_parse_specifier("https://codeforces.com" + href)
+    return None
+
+
 def _tags_and_rating(soup: BeautifulSoup) -> tuple[tuple[str, ...], int | None]:
     tags, rating = [], None
     for box in soup.select(".tag-box"):
@@ -184,8 +193,7 @@ def _one_statement(st: Tag, ref: ProblemRef | None, where: str) -> Problem:
     if ref and index and ref.index != index:
         ref = ref.problem(index)
     return Problem(
-        id=ref.problem_id if ref and ref.index else (f"{ref.problem_id}{index}" if ref and index else
-                                                     (index or "problem")),
+        id=ref.problem_id if ref and ref.index else (index or "problem"),
         name=strip_index_prefix(title, index),
         statement=statement,
         time_limit_s=_seconds(_header_value(header.find(class_="time-limit")), where),
@@ -270,6 +278,8 @@ def parse_problem_pages(html: str, url: str | None = None) -> list[Problem]:
         raise challenge_error(where, spec=url or "SPEC")
     soup = BeautifulSoup(html, "lxml")
     ref = try_parse_specifier(url) if url else None
+    if ref is None:
+        ref = _contest_ref(soup)
     statements = soup.select("div.problem-statement")
     if not statements:
         holder = soup.select_one(".problemindexholder")
