@@ -1,0 +1,289 @@
+"""`BehaviourClustering`: run candidates on generated inputs and group identical behaviour.
+
+The face of a scikit-learn estimator: `__init__` stores keyword parameters, `fit` learns
+`clusters_`, `labels_`, `inputs_`, `dropped_`, `result_` and returns self. Inputs are generated in
+rounds; generation stops early once a round of new inputs splits no cluster (`patience`), or every
+program is alone. Identical programs are run once. Degenerate problems end in one cluster (or none)
+with `reason_` saying why, never in an exception.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sandbox.backend import Backend, open_backend
+from sandbox.spec import RunResult
+
+from clustering.data import (Cluster, ClusteringCost, ClusteringProblem, ClusteringResult, ClusterCandidate,
+                             Distinction, DroppedInput, GeneratedInput)
+from clustering.domains import build_domains
+from clustering.errors import ClusteringError
+from clustering.execution import InputFiles, Limits, RunCounter, compile_program, program_output, run_matrix
+from clustering.generators import GeneratorConfig, StructureGenerator, generate_inputs
+from clustering.model_generators import ModelGeneratorConfig, PolicyLike, model_inputs, validate_inputs
+from clustering.signatures import group_by_signature, run_outcome
+from clustering.structure import infer_structure
+from clustering.validation import drop_reason
+
+
+class BehaviourClustering:
+    """Cluster programs by what they print on generated inputs.
+
+    Args:
+        backend: an open sandbox backend; None opens `backend_name` for the fit and closes it after.
+        backend_name: which backend to open when none is given ("native", the secure default).
+        seed: seeds every generator; the same seed and candidates give the same clusters.
+        inputs_per_round: new inputs run per round.
+        max_rounds: most rounds of generation (0: no generated inputs, one cluster of the runnable).
+        patience: stop after this many rounds in a row that split no cluster.
+        max_failure_share: drop an input when more than this share of programs fail on it.
+        generator: sizes of structure-generated inputs.
+        policy: optional policy for model-written generators (`PolicyLike`).
+        model: how many model generators and seeds.
+        validator: optional (source, language) of an input validator program.
+        max_distinctions: inputs kept per pair of clusters for inspection.
+        cache: the judge layer's CompileCache, or None for the compiler's default.
+    """
+
+    def __init__(self, *, backend: Backend | None = None, backend_name: str = "native", seed: int = 0,
+                 inputs_per_round: int = 12, max_rounds: int = 5, patience: int = 1,
+                 max_failure_share: float = 0.5, generator: GeneratorConfig = GeneratorConfig(),
+                 policy: PolicyLike | None = None, model: ModelGeneratorConfig = ModelGeneratorConfig(),
+                 validator: tuple[str, str] | None = None, max_distinctions: int = 3, cache: Any = None) -> None:
+        self.backend = backend
+        self.backend_name = backend_name
+        self.seed = seed
+        self.inputs_per_round = inputs_per_round
+        self.max_rounds = max_rounds
+        self.patience = patience
+        self.max_failure_share = max_failure_share
+        self.generator = generator
+        self.policy = policy
+        self.model = model
+        self.validator = validator
+        self.max_distinctions = max_distinctions
+        self.cache = cache
+
+    def get_params(self) -> dict[str, Any]:
+        return dict(vars(self)) if not hasattr(self, "result_") else {
+            k: v for k, v in vars(self).items() if not k.endswith("_")}
+
+    # -- the fit -------------------------------------------------------------------------
+    def fit(self, candidates: Sequence[ClusterCandidate], problem: ClusteringProblem,
+            inputs: Sequence[str] | None = None) -> "BehaviourClustering":
+        """Cluster `candidates` on `problem`. `inputs`: run on exactly these instead of generating."""
+        if self.inputs_per_round < 1 or self.max_rounds < 0 or not 0 <= self.max_failure_share <= 1:
+            raise ClusteringError("bad clustering parameters",
+                                  hint="inputs_per_round >= 1, max_rounds >= 0, 0 <= max_failure_share <= 1")
+        start = time.monotonic()
+        owned = self.backend is None
+        backend = self.backend or open_backend(self.backend_name)
+        try:
+            return self._fit(list(candidates), problem, inputs, backend, start)
+        finally:
+            if owned:
+                backend.close()
+
+    def _fit(self, candidates: list[ClusterCandidate], problem: ClusteringProblem, given: Sequence[str] | None,
+             backend: Backend, start: float) -> "BehaviourClustering":
+        counter = RunCounter()
+        notes: list[str] = []
+        # Dedupe: identical programs run once and share one signature.
+        keys = [c.program_key() for c in candidates]
+        unique: dict[str, ClusterCandidate] = {}
+        for key, cand in zip(keys, candidates):
+            unique.setdefault(key, cand)
+        programs = list(unique)
+        compiled = {}
+        for key in programs:
+            cand = unique[key]
+            compiled[key] = compile_program(backend, cand.source, cand.language, self.cache)
+            counter.compiles += 1
+        runnable = [k for k in programs if compiled[k].ok]
+        # Per program: its outcomes on kept inputs. Non-compiling programs show their status.
+        rows: dict[str, list[str]] = {k: [] for k in programs}
+        kept: list[GeneratedInput] = []
+        dropped: list[DroppedInput] = []
+        limits = Limits(problem.time_limit_s, problem.memory_mb, problem.input_file, problem.output_file)
+        rounds, generated, stop = 0, 0, ""
+        if not candidates:
+            stop = "no candidates"
+        elif not runnable:
+            stop = "no candidate compiled"
+        stream = self._input_stream(problem, given, backend, counter, notes)
+        validator = self.validator
+        quiet = 0
+        judge = None
+        if problem.checker.kind == "custom" and runnable:
+            from sandbox.checkers.custom import CustomChecker  # the judge layer's testlib checkers
+
+            judge = CustomChecker(backend, problem.checker.source or "", problem.checker.language or "cpp17",
+                                  self.cache)
+        with InputFiles() as files:
+            while not stop:
+                if given is None and rounds >= self.max_rounds:
+                    stop = f"max_rounds={self.max_rounds} reached" if self.max_rounds else "no generated inputs asked"
+                    break
+                batch = list(_take(stream, len(given) if given is not None else self.inputs_per_round))
+                if not batch:
+                    stop = "no more inputs" if rounds else ("no inputs: " + ("; ".join(notes) or "nothing generated"))
+                    break
+                rounds += 1
+                generated += len(batch)
+                if validator is not None:
+                    verdicts = validate_inputs(backend, validator, [b.text for b in batch], self.cache, counter)
+                    if verdicts is None:
+                        notes.append("the validator does not compile; ignored")
+                        validator = None
+                    else:
+                        dropped.extend(DroppedInput(b, "rejected by the validator")
+                                       for b, ok in zip(batch, verdicts) if not ok)
+                        batch = [b for b, ok in zip(batch, verdicts) if ok]
+                before = len(group_by_signature([tuple(rows[k]) for k in runnable]))
+                matrix = run_matrix(backend, [compiled[k] for k in runnable], [(b.key, b.text) for b in batch],
+                                    limits, files, counter)
+                for j, item in enumerate(batch):
+                    results = [matrix[i][j] for i in range(len(runnable))]
+                    column = self._column(results, limits, problem, item, judge)
+                    reason = drop_reason(column, self.max_failure_share)
+                    if reason:
+                        dropped.append(DroppedInput(item, reason))
+                        continue
+                    kept.append(item)
+                    for k, outcome in zip(runnable, column):
+                        rows[k].append(outcome or "IE")
+                after = len(group_by_signature([tuple(rows[k]) for k in runnable]))
+                if given is not None:
+                    stop = "ran the given inputs"
+                elif after == len(runnable):
+                    stop = "every program is alone in its cluster"
+                elif after == before:
+                    quiet += 1
+                    if quiet >= self.patience:
+                        stop = f"no split in the last {quiet} round(s)"
+                else:
+                    quiet = 0
+        width = len(kept)
+        for k in programs:
+            if not compiled[k].ok:
+                rows[k] = [compiled[k].status.value] * width
+        reason = ""
+        if not candidates:
+            reason = "no candidates"
+        elif not runnable:
+            reason = "no candidate compiled: one cluster of compile failures"
+        elif not kept:
+            why = stop if stop.startswith("no inputs") else f"all {len(dropped)} inputs dropped"
+            if dropped and all(d.reason.startswith("probably invalid") for d in dropped):
+                why = f"every input was dropped: most programs failed on each of {len(dropped)} inputs"
+            reason = f"no usable inputs ({why}): programs grouped by compile outcome only"
+        self._finish(candidates, keys, rows, kept, dropped, counter, generated, rounds, stop, reason,
+                     len(programs), time.monotonic() - start)
+        return self
+
+    def _column(self, results: list[RunResult], limits: Limits, problem: ClusteringProblem, item: GeneratedInput,
+                judge: Any) -> list[str | None]:
+        outputs = [program_output(r, limits) for r in results]
+        column = [run_outcome(r, out, problem.checker) for r, out in zip(results, outputs)]
+        if judge is not None:
+            column = _agreement(column, outputs, item.text, judge)
+        return column
+
+    def _input_stream(self, problem: ClusteringProblem, given: Sequence[str] | None, backend: Backend,
+                      counter: RunCounter, notes: list[str]) -> Iterator[GeneratedInput]:
+        if given is not None:
+            yield from (GeneratedInput(t, "given") for t in given)
+            return
+        if self.max_rounds == 0:
+            return
+        structure = infer_structure(list(problem.public_inputs))
+        model: list[GeneratedInput] = []
+        if self.policy is not None:
+            model, model_notes = model_inputs(self.policy, backend, problem, self.seed, self.model, self.cache,
+                                              counter)
+            notes.extend(model_notes[:5])
+        if structure is None:
+            notes.append("no public inputs to infer the input structure from" if not problem.public_inputs
+                         else "could not infer the input structure")
+            yield from model
+            return
+        domains = build_domains(structure, problem.public_inputs, problem.statement)
+        gen = StructureGenerator(structure, domains, problem.public_inputs, self.generator)
+        exclude = set(problem.public_inputs) | {m.text for m in model}
+        generated = generate_inputs(gen, self.inputs_per_round * max(self.max_rounds, 1), self.seed, exclude)
+        # Interleave model inputs with structure inputs so every round sees both.
+        rng = random.Random(self.seed)
+        rng.shuffle(model)
+        mi = 0
+        for i, item in enumerate(generated):
+            if mi < len(model) and i % 3 == 0:
+                yield model[mi]
+                mi += 1
+            yield item
+        yield from model[mi:]
+
+    def _finish(self, candidates: list[ClusterCandidate], keys: list[str], rows: dict[str, list[str]],
+                kept: list[GeneratedInput], dropped: list[DroppedInput], counter: RunCounter, generated: int,
+                rounds: int, stop: str, reason: str, n_programs: int, wall_s: float) -> None:
+        signatures = [tuple(rows[k]) for k in keys]
+        groups = group_by_signature(signatures) if candidates else []
+        clusters: list[Cluster] = []
+        labels = [0] * len(candidates)
+        for index, group in enumerate(groups):
+            for i in group:
+                labels[i] = index
+            sig = signatures[group[0]]
+            distinctions = tuple(
+                Distinction(j, tuple(kept[p].key for p, (a, b) in enumerate(zip(sig, clusters[j].signature))
+                                     if a != b)[: self.max_distinctions])
+                for j in range(index))
+            clusters.append(Cluster(index, tuple(candidates[i].id for i in group), sig, distinctions))
+        cost = ClusteringCost(n_programs, counter.compiles, counter.runs, wall_s, rounds, generated, len(kept), stop)
+        self.clusters_ = tuple(clusters)
+        self.labels_ = tuple(labels)
+        self.inputs_ = tuple(kept)
+        self.dropped_ = tuple(dropped)
+        self.reason_ = reason
+        self.result_ = ClusteringResult(self.clusters_, self.labels_, self.inputs_, self.dropped_, cost, reason)
+
+    def to_json(self) -> dict[str, Any]:
+        if not hasattr(self, "result_"):
+            raise ClusteringError("the clustering has not been fit", hint="call fit(candidates, problem) first")
+        return self.result_.to_json()
+
+
+def _take(stream: Iterator[GeneratedInput], n: int) -> Iterator[GeneratedInput]:
+    for _ in range(n):
+        try:
+            yield next(stream)
+        except StopIteration:
+            return
+
+
+def _agreement(column: list[str | None], outputs: list[bytes], input_text: str, judge: Any) -> list[str | None]:
+    """Several answers may be right: each OK output becomes AGREE or DISAGREE with a reference.
+
+    The reference is an output of the most common answer on this input; the custom checker judges
+    every other answer against it, so programs that print different but acceptable answers group.
+    """
+    answers = Counter(o for o in column if o is not None and o.startswith("OK:"))
+    if not answers:
+        return column
+    top = answers.most_common(1)[0][0]
+    reference = outputs[column.index(top)]
+    out: list[str | None] = []
+    verdicts: dict[str, str | None] = {top: "AGREE"}
+    for outcome, output in zip(column, outputs):
+        if outcome is None or not outcome.startswith("OK:"):
+            out.append(outcome)
+            continue
+        if outcome not in verdicts:
+            result = judge.check(input_text.encode(), output, reference)
+            verdict = result.verdict.value
+            verdicts[outcome] = None if verdict == "IE" else ("AGREE" if verdict == "AC" else "DISAGREE")
+        out.append(verdicts[outcome])
+    return out

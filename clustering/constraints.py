@@ -1,0 +1,202 @@
+"""Bounds read from the statement's constraints text, and which input variable each one bounds.
+
+Recognised: chains such as `1 ≤ n, m ≤ 10^5`, `1 ≤ a_i ≤ b_i ≤ 366`, `|x_i| ≤ 1000`, `|s| ≤ 100`,
+one-sided `k ≤ n`, numbers written `10^9`, `2·10^5`, `100 000`, TeX `\\le`, and alphabets
+("lowercase Latin letters", "uppercase", "digits"). Statement names are matched to inferred
+variables in order of appearance, and a match is kept only if every public value respects it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_REL = {"≤": "le", "<": "lt", "≥": "ge", ">": "gt"}
+_NUM = r"-?\d+(?:\.\d+)?(?:\s*·\s*10\s*\^\s*-?\d+|\s*\^\s*-?\d+)?"
+_IDENT = r"(?<![A-Za-z0-9_])(?:\|[A-Za-z](?:_?[A-Za-z0-9]{1,2})?\||[A-Za-z](?:_[A-Za-z0-9]{1,2}|[ij]|\d)?(?![A-Za-z0-9_]))"
+_TERM = rf"(?:{_NUM}|{_IDENT})(?:\s*[+-]\s*\d+(?![\d^·]))?"
+_TOKEN = re.compile(rf"(?P<term>{_TERM})|(?P<rel>[≤<≥>])|(?P<comma>,)|(?P<space>\s+)|(?P<other>.)")
+_INDEX_NAMES = {"i", "j"}
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A bound: the constant `value`, or variable `var` plus `value`."""
+
+    var: str | None
+    value: float
+
+    def evaluate(self, env: dict[str, float]) -> float | None:
+        if self.var is None:
+            return self.value
+        if self.var not in env:
+            return None
+        return env[self.var] + self.value
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What the statement says about one name (`n`, `a` for a_i, `s` for |s|)."""
+
+    name: str
+    lo: Expr | None = None
+    hi: Expr | None = None
+    indexed: bool = False  # written a_i: an element of a sequence
+    length: bool = False  # written |s|: the length of a string
+    order: int = 0  # position of first appearance, for matching names to variables
+
+
+def _prepare(text: str) -> str:
+    s = text.replace("$", "")
+    s = re.sub(r"\\leq?(?![a-z])", "≤", s)
+    s = re.sub(r"\\geq?(?![a-z])", "≥", s)
+    s = re.sub(r"\\lt(?![a-z])", "<", s)
+    s = re.sub(r"\\gt(?![a-z])", ">", s)
+    s = s.replace("<=", "≤").replace(">=", "≥").replace("⩽", "≤").replace("⩾", "≥")
+    s = re.sub(r"\\cdot|\\times|[·×∙*]", "·", s)
+    s = re.sub(r"\\[,;!]|\\mid|\\left|\\right|\\ ", "", s)
+    s = s.replace("{", "").replace("}", "").replace("−", "-").replace("–", "-")
+    s = re.sub(r"(?<![\w)])-\s+(?=\d)", "-", s)
+    for _ in range(3):
+        s = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", s)
+    return s
+
+
+def _number(text: str) -> float:
+    t = text.replace(" ", "")
+    if "^" in t:
+        mant, _, exp = t.partition("^")
+        if "·" in mant:
+            coef, _, base = mant.partition("·")
+            return float(coef) * float(base) ** int(exp)
+        neg = mant.startswith("-")
+        return (-1 if neg else 1) * float(mant.lstrip("-")) ** int(exp)
+    return float(t)
+
+
+def _term(text: str) -> tuple[str, Expr | None, bool, bool]:
+    """(name or "", value, indexed, length) for one term."""
+    m = re.fullmatch(rf"({_NUM}|{_IDENT})(?:\s*([+-])\s*(\d+))?", text.strip())
+    if not m:
+        return "", None, False, False
+    head, sign, off = m.group(1), m.group(2), m.group(3)
+    offset = (int(off) if sign == "+" else -int(off)) if off else 0
+    if re.fullmatch(_NUM, head):
+        return "", Expr(None, _number(head) + offset), False, False
+    length = head.startswith("|")
+    name = head.strip("|")
+    base = name[0].lower()
+    indexed = len(name) > 1
+    return base, Expr(base, float(offset)), indexed, length
+
+
+def _input_section(statement: str) -> str:
+    m = re.search(r"(?m)^\s*Input\s*$", statement)
+    if not m:
+        return statement
+    rest = statement[m.end():]
+    end = re.search(r"(?m)^\s*(Output|Examples?|Note)\s*$", rest)
+    return rest[: end.start()] if end else rest
+
+
+def parse_bounds(statement: str) -> dict[str, Bound]:
+    """Every bounded name in the Input section, in order of first appearance."""
+    text = _prepare(_input_section(statement))
+    lists: list[list[str] | str] = []  # term lists and relation symbols, reset by other text
+    chains: list[list[list[str] | str]] = []
+    current: list[str] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "term":
+            if current and len(lists) >= 2 and re.fullmatch(_NUM, current[-1].strip()):
+                # "1 ≤ n ≤ 500, 0 ≤ b": a number closes the chain; the next term starts another.
+                if len(lists) >= 3:
+                    chains.append(lists)
+                lists, current = [], []
+            current.append(m.group())
+            if not lists or lists[-1] is not current:
+                lists.append(current)
+        elif kind == "comma":
+            continue
+        elif kind == "rel":
+            if lists and lists[-1] is current:
+                lists.append(m.group())
+                current = []
+            else:
+                lists, current = [], []
+        elif kind == "space":
+            continue
+        else:
+            if len(lists) >= 3:
+                chains.append(lists)
+            lists, current = [], []
+    if len(lists) >= 3:
+        chains.append(lists)
+    bounds: dict[str, Bound] = {}
+    order = 0
+    for chain in chains:
+        for k in range(0, len(chain) - 2, 2):
+            left, rel, right = chain[k], chain[k + 1], chain[k + 2]
+            if not isinstance(left, list) or not isinstance(right, list) or not isinstance(rel, str):
+                continue
+            if _REL[rel] in ("ge", "gt"):
+                left, right = right, left
+            strict = _REL[rel] in ("lt", "gt")
+            lo_terms = [_term(t) for t in left]
+            hi_terms = [_term(t) for t in right]
+            for terms, other, side in ((right, lo_terms, "lo"), (left, hi_terms, "hi")):
+                if len(other) != 1 or other[0][1] is None:
+                    continue
+                value = other[0][1]
+                if strict:
+                    value = Expr(value.var, value.value + (1 if side == "lo" else -1))
+                for t in terms:
+                    name, _, indexed, length = _term(t)
+                    if not name or name in _INDEX_NAMES:
+                        continue
+                    key = f"|{name}|" if length else name
+                    old = bounds.get(key) or Bound(key, indexed=indexed, length=length, order=order)
+                    order += 1
+                    if length and side == "hi" and old.lo is None:
+                        old = Bound(key, Expr(None, 0), old.hi, indexed, length, old.order)
+                    if t.strip().startswith("|") and not length:
+                        pass
+                    if side == "lo":
+                        bounds[key] = Bound(key, old.lo or value, old.hi, old.indexed or indexed, length, old.order)
+                    else:
+                        bounds[key] = Bound(key, old.lo, old.hi or value, old.indexed or indexed, length, old.order)
+    # Names are matched to variables in the order the text introduces them ("n, m and k").
+    for key, b in list(bounds.items()):
+        bounds[key] = Bound(key, b.lo, b.hi, b.indexed, b.length, _first_mention(text, key.strip("|"), b.order))
+    # |x_i| ≤ B bounds the value of x from both sides.
+    for key, b in list(bounds.items()):
+        if b.length and b.indexed and b.hi is not None and b.hi.var is None:
+            base = key.strip("|")
+            bounds[base] = Bound(base, Expr(None, -b.hi.value), b.hi, True, False, b.order)
+            del bounds[key]
+    return bounds
+
+
+def _first_mention(text: str, name: str, default: int) -> int:
+    """Where `name` is first used as a variable (not the article "a" before a word)."""
+    for m in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9])", text, re.IGNORECASE):
+        if name.lower() in ("a", "i") and re.match(r"\s+(?!and\b|or\b)[a-z]{2,}", text[m.end():]):
+            continue
+        return m.start()
+    return 10**9 + default
+
+
+def alphabet_hint(statement: str) -> str | None:
+    """Letters the statement promises strings are made of, or None when it does not say."""
+    text = _input_section(statement).lower()
+    lower = "lowercase" in text or "small latin" in text or "small english" in text or "small letters" in text
+    upper = "uppercase" in text or "capital" in text or "large latin" in text
+    digits = "digits" in text
+    chars = ""
+    if lower:
+        chars += "abcdefghijklmnopqrstuvwxyz"
+    if upper:
+        chars += "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if digits:
+        chars += "0123456789"
+    return chars or None

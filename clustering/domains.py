@@ -1,0 +1,147 @@
+"""Where each inferred variable's values live: statement bounds matched to variables, else samples.
+
+A statement bound is attached to a variable only if every public value of that variable respects
+it, so a misread constraint falls back to what the samples show instead of producing inputs the
+problem never allows (which would split correct programs apart).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from clustering.constraints import Bound, Expr, alphabet_hint, parse_bounds
+from clustering.structure import (Array, CountedArray, Item, Observations, Repeat, Scalars, Structure, Text,
+                                  length_vars, parse)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Values one variable may take. `lo`/`hi` from the statement when matched (maybe relative)."""
+
+    name: str
+    kind: str  # int | float | word | text
+    statement_name: str | None = None
+    lo: Expr | None = None
+    hi: Expr | None = None
+    obs_lo: float = 0.0
+    obs_hi: float = 0.0
+    decimals: int = 0
+    words: tuple[str, ...] = ()  # observed words (categorical tokens)
+    alphabet: str = ""
+    len_lo: int = 1
+    len_hi: int = 1
+    sizes: bool = False  # this integer sizes an array, repeat or text
+
+    def fallback_lo(self) -> float:
+        if self.obs_lo >= 1:
+            return 1
+        if self.obs_lo >= 0:
+            return 0
+        return -max(abs(self.obs_lo), abs(self.obs_hi))
+
+    def fallback_hi(self) -> float:
+        return max(self.obs_hi, self.fallback_lo())
+
+    def range(self, env: dict[str, float]) -> tuple[float, float]:
+        """[lo, hi] under the values generated so far (relative bounds need their variable)."""
+        lo = self.lo.evaluate(env) if self.lo is not None else None
+        hi = self.hi.evaluate(env) if self.hi is not None else None
+        lo = self.fallback_lo() if lo is None else lo
+        hi = max(self.fallback_hi(), lo) if hi is None else hi
+        return lo, max(lo, hi)
+
+    def describe(self) -> str:
+        src = f"={self.statement_name}" if self.statement_name else ""
+        if self.kind in ("int", "float"):
+            lo = f"{self.lo.var or ''}{self.lo.value:+g}" if self.lo else f"~{self.fallback_lo():g}"
+            hi = f"{self.hi.var or ''}{self.hi.value:+g}" if self.hi else f"~{self.fallback_hi():g}"
+            return f"{self.name}{src}:{self.kind}[{lo},{hi}]"
+        return f"{self.name}{src}:{self.kind}[{self.alphabet[:8]}..,{self.len_lo}..{self.len_hi}]"
+
+
+def _variables(items: Sequence[Item], element: bool, out: list[tuple[str, str, bool]]) -> None:
+    """(name, kind, element-role) in input order; repeats other than the test list are elements."""
+    for item in items:
+        if isinstance(item, Scalars):
+            out.extend((t.name, t.kind, element) for t in item.tokens)
+        elif isinstance(item, Array):
+            out.append((item.name, item.kind, True))
+        elif isinstance(item, CountedArray):
+            out.append((item.count, "int", True))
+            out.append((item.name, item.kind, True))
+        elif isinstance(item, Text):
+            out.append((item.name, "text", element))
+        elif isinstance(item, Repeat):
+            _variables(item.body, element or item.name != "r_tests", out)
+
+
+def _fits(bound: Bound, values: list[float]) -> bool:
+    if not values:
+        return True
+    if bound.lo is not None and bound.lo.var is None and min(values) < bound.lo.value:
+        return False
+    if bound.hi is not None and bound.hi.var is None and max(values) > bound.hi.value:
+        return False
+    return True
+
+
+def _numbers(tokens: list[str]) -> list[float]:
+    out = []
+    for t in tokens:
+        try:
+            out.append(float(t))
+        except ValueError:
+            pass
+    return out
+
+
+def build_domains(structure: Structure, samples: Sequence[str], statement: str) -> dict[str, Domain]:
+    """A Domain for every variable of `structure`, from the samples and the statement's bounds."""
+    obs = Observations()
+    for text in samples:
+        parse(structure, text, obs)
+    variables: list[tuple[str, str, bool]] = []
+    _variables(structure.items, False, variables)
+    bounds = sorted(parse_bounds(statement).values(), key=lambda b: b.order)
+    plain = [b for b in bounds if not b.indexed and not b.length]
+    indexed = [b for b in bounds if b.indexed and not b.length]
+    lengths = [b for b in bounds if b.length]
+    hint = alphabet_hint(statement)
+    sizing = length_vars(structure)
+    pointers = {"plain": 0, "indexed": 0, "length": 0}
+    pools = {"plain": plain, "indexed": indexed, "length": lengths}
+    domains: dict[str, Domain] = {}
+    for name, kind, element in variables:
+        seen = obs.values.get(name, [])
+        if kind == "text":
+            pool_name, values = "length", [float(len(s)) for s in seen]
+        else:
+            pool_name, values = ("indexed" if element else "plain"), _numbers(seen)
+        matched: Bound | None = None
+        if kind != "word":
+            pool = pools[pool_name]
+            for j in range(pointers[pool_name], len(pool)):
+                if _fits(pool[j], values):
+                    matched, pointers[pool_name] = pool[j], j + 1
+                    break
+        if kind == "text" or (kind == "word"):
+            chars = sorted(set("".join(seen)))
+            alphabet = "".join(chars) or string.ascii_lowercase
+            if hint and set(alphabet) <= set(hint) and len(chars) >= 2:
+                alphabet = hint
+            lens = [len(s) for s in seen] or [1]
+            lo = int(matched.lo.value) if matched and matched.lo and matched.lo.var is None else 1
+            hi = int(matched.hi.value) if matched and matched.hi and matched.hi.var is None else max(lens)
+            domains[name] = Domain(name, kind, matched.name if matched else None, words=tuple(dict.fromkeys(seen)),
+                                   alphabet=alphabet, len_lo=max(lo, 1 if min(lens) >= 1 else 0), len_hi=max(hi, 1))
+            continue
+        decimals = max((len(s.split(".")[1]) for s in seen if "." in s), default=0)
+        if decimals:
+            kind = "float"
+        domains[name] = Domain(
+            name, kind, matched.name if matched else None, matched.lo if matched else None,
+            matched.hi if matched else None, min(values, default=1.0), max(values, default=1.0), decimals,
+            sizes=name in sizing)
+    return domains

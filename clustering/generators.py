@@ -1,0 +1,267 @@
+"""Test inputs from the inferred structure: mutations, random within bounds, boundary values.
+
+Mutations follow CodeContests (integer +-1, swapped elements, changed and swapped characters, bit
+flips) but keep every count consistent with what it counts and every value inside its domain.
+Random and boundary inputs are generated item by item, so later bounds can depend on earlier values
+(`1 <= k <= n`). Sizes stay small (`size_cap`) so each run is fast, unless a size test is asked for.
+Everything is drawn from one seeded `random.Random`: the same seed gives the same inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from clustering.data import GeneratedInput
+from clustering.domains import Domain
+from clustering.structure import Array, CountedArray, Item, Repeat, Scalars, Structure, Text, parse
+
+# Modes of whole-input generation, cycled so every round sees a mix.
+RANDOM_MODES = ("random", "small-values", "log-values", "random")
+BOUNDARY_MODES = ("min", "max-values", "extreme", "equal", "sorted", "reversed", "max-size")
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """How big generated inputs may be. `size_cap` bounds every count outside a size test."""
+
+    size_cap: int = 8
+    text_cap: int = 12
+    size_test_cap: int = 2000  # counts in a "max-size" input (still bounded by the statement)
+    size_tests: bool = False
+
+
+class StructureGenerator:
+    """Renders inputs for one problem from its structure and domains."""
+
+    def __init__(self, structure: Structure, domains: dict[str, Domain], public_inputs: Sequence[str],
+                 config: GeneratorConfig = GeneratorConfig()) -> None:
+        self.structure = structure
+        self.domains = domains
+        self.public = [p for p in public_inputs if parse(structure, p) is not None]
+        self.config = config
+
+    # -- values --------------------------------------------------------------------------
+    def _env_set(self, env: dict[str, float], name: str, value: float) -> None:
+        env[name] = value
+        dom = self.domains.get(name)
+        if dom is not None and dom.statement_name:
+            env[dom.statement_name] = value
+
+    def _number(self, dom: Domain, env: dict[str, float], mode: str, rng: random.Random) -> float:
+        lo, hi = dom.range(env)
+        if dom.kind == "int":
+            lo, hi = math.ceil(lo), math.floor(hi)
+            if hi < lo:
+                hi = lo
+        if dom.sizes:
+            cap = self.config.size_test_cap if mode == "max-size" else self.config.size_cap
+            top = max(lo, min(hi, lo + cap if lo > 0 else cap))
+            if mode == "min":
+                return lo
+            if mode == "max-size":
+                return top
+            return rng.randint(int(lo), int(top)) if dom.kind == "int" else rng.uniform(lo, top)
+        if mode == "min":
+            value = lo
+        elif mode in ("max-values", "max-size"):
+            value = hi
+        elif mode == "extreme":
+            value = rng.choice((lo, hi, lo + 1, hi - 1))
+        elif mode == "small-values":
+            value = rng.uniform(lo, min(hi, lo + 3))
+        elif mode == "log-values" and hi - lo > 100:
+            value = lo + math.exp(rng.uniform(0, math.log(hi - lo + 1))) - 1
+        else:
+            value = rng.uniform(lo, hi)
+        value = min(max(value, lo), hi)
+        return round(value) if dom.kind == "int" else round(value, dom.decimals or 2)
+
+    def _format(self, dom: Domain, value: float) -> str:
+        if dom.kind == "int":
+            return str(int(value))
+        return f"{value:.{dom.decimals or 2}f}"
+
+    def _word(self, dom: Domain, rng: random.Random, length: int | None, mode: str) -> str:
+        if dom.kind == "word" and dom.words and length is None:
+            return rng.choice(dom.words)
+        if length is None:
+            top = max(dom.len_lo, min(dom.len_hi, self.config.text_cap))
+            length = {"min": dom.len_lo, "max-size": min(dom.len_hi, self.config.size_test_cap)}.get(
+                mode, rng.randint(dom.len_lo, top))
+        alphabet = dom.alphabet or "ab"
+        if mode == "equal":
+            return rng.choice(alphabet) * length
+        if mode == "small-values":
+            alphabet = alphabet[:2]
+        word = "".join(rng.choice(alphabet) for _ in range(length))
+        if mode == "sorted":
+            return "".join(sorted(word))
+        if mode == "reversed":
+            return "".join(sorted(word, reverse=True))
+        return word
+
+    def _sequence(self, dom: Domain, n: int, env: dict[str, float], mode: str, rng: random.Random) -> list[str]:
+        if dom.kind == "word":
+            return [self._word(dom, rng, None, mode) for _ in range(n)]
+        values = [self._number(dom, env, mode, rng) for _ in range(n)]
+        if mode == "equal" and values:
+            values = [values[0]] * n
+        elif mode == "sorted":
+            values.sort()
+        elif mode == "reversed":
+            values.sort(reverse=True)
+        return [self._format(dom, v) for v in values]
+
+    def _items(self, items: Sequence[Item], env: dict[str, float], mode: str, rng: random.Random) -> list[str]:
+        lines: list[str] = []
+        for item in items:
+            if isinstance(item, Scalars):
+                toks = []
+                for t in item.tokens:
+                    dom = self.domains[t.name]
+                    if dom.kind == "word":
+                        toks.append(self._word(dom, rng, None, mode))
+                        continue
+                    value = self._number(dom, env, mode, rng)
+                    self._env_set(env, t.name, value)
+                    toks.append(self._format(dom, value))
+                lines.append(" ".join(toks))
+            elif isinstance(item, Array):
+                n = max(0, int(item.length.value(env)))  # type: ignore[arg-type]
+                lines.append(" ".join(self._sequence(self.domains[item.name], n, env, mode, rng)))
+            elif isinstance(item, CountedArray):
+                k = int(self._number(self.domains[item.count], env, mode, rng))
+                lines.append(" ".join([str(k)] + self._sequence(self.domains[item.name], k, env, mode, rng)))
+            elif isinstance(item, Text):
+                length = int(item.length.value(env)) if item.length else None  # type: ignore[arg-type]
+                lines.append(self._word(self.domains[item.name], rng, length, mode))
+            elif isinstance(item, Repeat):
+                count = max(0, int(item.count.value(env)))  # type: ignore[arg-type]
+                for _ in range(count):
+                    lines.extend(self._items(item.body, dict(env), mode, rng))
+        return lines
+
+    def generate(self, mode: str, rng: random.Random) -> GeneratedInput:
+        text = "\n".join(self._items(self.structure.items, {}, mode, rng)) + "\n"
+        origin = "boundary" if mode in BOUNDARY_MODES else "random"
+        return GeneratedInput(text, origin, mode)
+
+    # -- mutations -----------------------------------------------------------------------
+    def _leaves(self, items: Sequence[Item], values: list, out: list) -> None:
+        """(item, container, index) for every value a mutation may touch (never a count)."""
+        for index, (item, value) in enumerate(zip(items, values)):
+            if isinstance(item, Scalars):
+                for j, t in enumerate(item.tokens):
+                    if not self.domains[t.name].sizes:
+                        out.append((t.name, value, j))
+            elif isinstance(item, (Array, CountedArray)):
+                out.extend((item.name, value, j) for j in range(len(value)))
+                if len(value) >= 2:
+                    out.append((item.name, value, "swap"))
+            elif isinstance(item, Text):
+                out.append((item.name, values, index))
+            elif isinstance(item, Repeat):
+                for rep in value:
+                    self._leaves(item.body, rep, out)
+
+    def _mutate_token(self, dom: Domain, token: str, rng: random.Random) -> str:
+        if dom.kind == "int":
+            lo, hi = dom.range({})
+            value = int(token) + rng.choice((-1, 1))
+            if dom.lo is not None and dom.lo.var is None:
+                value = max(value, int(lo))
+            if dom.hi is not None and dom.hi.var is None:
+                value = min(value, int(hi))
+            return str(value)
+        if dom.kind == "float":
+            return self._format(dom, float(token) + rng.choice((-1, 1)) * 10 ** -(dom.decimals or 1))
+        if dom.kind == "word" and dom.words:
+            return rng.choice(dom.words)
+        chars = list(token)
+        if not chars:
+            return token
+        op = rng.choice(("change", "swap", "flip"))
+        i = rng.randrange(len(chars))
+        if op == "swap" and len(chars) >= 2:
+            j = rng.randrange(len(chars))
+            chars[i], chars[j] = chars[j], chars[i]
+        elif op == "flip" and set(dom.alphabet) <= set("01"):
+            chars[i] = "1" if chars[i] == "0" else "0"
+        else:
+            chars[i] = rng.choice(dom.alphabet or chars)
+        return "".join(chars)
+
+    def mutate(self, rng: random.Random, changes: int = 1) -> GeneratedInput | None:
+        if not self.public:
+            return None
+        base = rng.choice(self.public)
+        values = parse(self.structure, base)
+        assert values is not None
+        leaves: list = []
+        self._leaves(self.structure.items, values, leaves)
+        if not leaves:
+            return None
+        for _ in range(changes):
+            name, container, j = rng.choice(leaves)
+            if j == "swap":
+                a, b = rng.randrange(len(container)), rng.randrange(len(container))
+                container[a], container[b] = container[b], container[a]
+            else:
+                container[j] = self._mutate_token(self.domains[name], container[j], rng)
+        return GeneratedInput(render(self.structure, values), "mutation", f"{changes} change(s)")
+
+    def stream(self, seed: int) -> Iterator[GeneratedInput]:
+        """An endless seeded mix: mutation, random and boundary inputs in turn."""
+        rng = random.Random(seed)
+        modes = [m for m in BOUNDARY_MODES if m != "max-size" or self.config.size_tests]
+        step = 0
+        while True:
+            kind = step % 3
+            if kind == 0:
+                got = self.mutate(rng, changes=1 + (step // 3) % 3)
+                if got is not None:
+                    yield got
+            elif kind == 1:
+                yield self.generate(RANDOM_MODES[(step // 3) % len(RANDOM_MODES)], rng)
+            else:
+                yield self.generate(modes[(step // 3) % len(modes)], rng)
+            step += 1
+
+
+def render(structure: Structure, values: list) -> str:
+    """Text of a value tree produced by `structure.parse` (possibly mutated)."""
+    lines: list[str] = []
+
+    def walk(items: Sequence[Item], vals: list) -> None:
+        for item, value in zip(items, vals):
+            if isinstance(item, Repeat):
+                for rep in value:
+                    walk(item.body, rep)
+            elif isinstance(item, Text):
+                lines.append(value)
+            elif isinstance(item, CountedArray):
+                lines.append(" ".join([str(len(value))] + list(value)))
+            else:
+                lines.append(" ".join(value))
+
+    walk(structure.items, values)
+    return "\n".join(lines) + "\n"
+
+
+def generate_inputs(generator: StructureGenerator, count: int, seed: int,
+                    exclude: set[str] | None = None, max_tries: int = 20) -> list[GeneratedInput]:
+    """`count` distinct new inputs from the generator's stream (fewer if it keeps repeating)."""
+    seen = set(exclude or ())
+    out: list[GeneratedInput] = []
+    tries = 0
+    for item in generator.stream(seed):
+        tries += 1
+        if item.text not in seen:
+            seen.add(item.text)
+            out.append(item)
+        if len(out) >= count or tries >= count * max_tries:
+            break
+    return out
