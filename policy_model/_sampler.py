@@ -56,6 +56,7 @@ class Sample:
     token_ids: tuple[int, ...]  # tokens generated, including a final stop token if one was drawn
     logprob: float  # sum of the model's log-probabilities of `token_ids`
     finish_reason: str  # "stop" (stop token or string) or "length" (max_new_tokens reached)
+    token_logprobs: tuple[float, ...] = ()  # per token of `token_ids`
 
     @property
     def num_tokens(self) -> int:
@@ -94,7 +95,7 @@ def _prefill(graphdef, state, tokens, length):
 @functools.partial(jax.jit, static_argnames=("graphdef", "batch", "max_new", "top_k", "vocab"))
 def _generate(graphdef, state, first_logits, prefix, prompt_len, key, temperature, top_p,
               stop_ids, stop_seqs, stop_valid, *, batch, max_new, top_k, vocab):
-    """The decode loop. Returns tokens (B, N), number generated (B,), log-prob sums (B,), stopped (B,)."""
+    """The decode loop. Returns tokens (B, N), number generated (B,), token log-probs (B, N), stopped (B,)."""
     model: Transformer = nnx.merge(graphdef, state)
     P = prefix[0][0].shape[0]
     prefix_valid = jnp.arange(P) < prompt_len
@@ -106,14 +107,14 @@ def _generate(graphdef, state, first_logits, prefix, prompt_len, key, temperatur
         return (t < max_new) & ~jnp.all(done)
 
     def body(c):
-        t, logits, tokens, done, lp, n, recent, cache, key = c
+        t, logits, tokens, done, lp, n, recent, cache, key = c  # lp: (B, N) per-token log-probs
         key, sub = jax.random.split(key)
         logits = jnp.where(vocab_mask, logits, -jnp.inf)
         tok = choose_tokens(logits, sub, temperature, top_p, top_k)
         tok_lp = jnp.take_along_axis(jax.nn.log_softmax(logits, axis=-1), tok[:, None], axis=-1)[:, 0]
         tok = jnp.where(done, pad, tok).astype(jnp.int32)
         tokens = jax.lax.dynamic_update_slice_in_dim(tokens, tok[:, None], t, axis=1)
-        lp = lp + jnp.where(done, 0.0, tok_lp)
+        lp = jax.lax.dynamic_update_slice_in_dim(lp, jnp.where(done, 0.0, tok_lp)[:, None], t, axis=1)
         n = n + (~done).astype(jnp.int32)
         recent = jnp.concatenate([recent[:, 1:], tok[:, None]], axis=1)  # (B, L) last tokens
         seq_hit = jnp.all((stop_seqs[None] == recent[:, None]) | (stop_seqs[None] < 0), axis=-1)
@@ -128,7 +129,7 @@ def _generate(graphdef, state, first_logits, prefix, prompt_len, key, temperatur
         jnp.broadcast_to(first_logits, (batch, first_logits.shape[-1])),
         jnp.zeros((batch, max_new), jnp.int32),
         jnp.zeros((batch,), bool),
-        jnp.zeros((batch,), jnp.float32),
+        jnp.zeros((batch, max_new), jnp.float32),
         jnp.zeros((batch,), jnp.int32),
         jnp.full((batch, stop_seqs.shape[1]), -3, jnp.int32),
         model.empty_cache(batch, max_new),
@@ -203,16 +204,17 @@ class Sampler:
             vocab=self.tokenizer.vocab_size,
         )
         tokens, n, lp, done = (np.asarray(a) for a in (tokens, n, lp, done))
-        return [self._finish(tokens[i, : n[i]], float(lp[i]), bool(done[i]), params.stop) for i in range(len(n))]
+        return [self._finish(tokens[i, : n[i]], lp[i, : n[i]], bool(done[i]), params.stop) for i in range(len(n))]
 
-    def _finish(self, ids: np.ndarray, logprob: float, stopped: bool, stop: Sequence[str]) -> Sample:
+    def _finish(self, ids: np.ndarray, lps: np.ndarray, stopped: bool, stop: Sequence[str]) -> Sample:
         stop_ids = set(self.tokenizer.stop_ids)
         body = [int(i) for i in ids]
         text = self.tokenizer.decode([i for i in body if i not in stop_ids])
         cut = min((text.find(s) for s in stop if s and s in text), default=-1)
         if cut >= 0:
             text, stopped = text[:cut], True
-        return Sample(text=text, token_ids=tuple(body), logprob=logprob, finish_reason="stop" if stopped else "length")
+        return Sample(text=text, token_ids=tuple(body), logprob=float(np.sum(lps, dtype=np.float64)),
+                      finish_reason="stop" if stopped else "length", token_logprobs=tuple(float(x) for x in lps))
 
     def sample(
         self, prompt: str | Sequence[int], n: int, params: SamplingParams, seed: int = 0
