@@ -1,0 +1,25 @@
+// Two equal prefix sums modulo m bound a divisible segment; prefix 0 (before the array) counts too.
+#include <cstdio>
+#include <unordered_map>
+
+int main() {
+    int n;
+    long long m;
+    scanf("%d %lld", &n, &m);
+    std::unordered_map<long long, int> first;
+    first.reserve(2 * n + 2);
+    first[0] = 0;
+    long long prefix = 0;
+    for (int i = 1; i <= n; ++i) {
+        long long x;
+        scanf("%lld", &x);
+        prefix = ((prefix + x) % m + m) % m;
+        auto it = first.find(prefix);
+        if (it != first.end()) {
+            printf("%d %d\n", it->second + 1, i);
+            return 0;
+        }
+        first[prefix] = i;
+    }
+    printf("-1\n");
+}

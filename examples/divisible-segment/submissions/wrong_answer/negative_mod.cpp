@@ -1,0 +1,24 @@
+// Near miss: C++'s % keeps the sign, so prefix sums -3 and 7 (mod 10) are never matched.
+#include <cstdio>
+#include <unordered_map>
+
+int main() {
+    int n;
+    long long m;
+    scanf("%d %lld", &n, &m);
+    std::unordered_map<long long, int> first;
+    first[0] = 0;
+    long long prefix = 0;
+    for (int i = 1; i <= n; ++i) {
+        long long x;
+        scanf("%lld", &x);
+        prefix = (prefix + x) % m;
+        auto it = first.find(prefix);
+        if (it != first.end()) {
+            printf("%d %d\n", it->second + 1, i);
+            return 0;
+        }
+        first[prefix] = i;
+    }
+    printf("-1\n");
+}
