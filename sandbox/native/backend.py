@@ -1,0 +1,366 @@
+"""The `native` backend: bubblewrap + cgroups + seccomp on a plain Linux machine, no daemon needed.
+
+Fast path (default): warm worker slots, each a long-lived bwrap sandbox with the runner inside, built
+once and reused; every run forks from the runner into fresh namespaces and tmpfs. Python programs
+run in the runner's warm interpreter (the zygote). Simple path (`warm=False`, or
+CPAGENT_SANDBOX_WARM=0): one bwrap sandbox per run, started and torn down around it.
+
+Fail closed: when bubblewrap/user namespaces, cgroups or seccomp are missing, constructing the
+backend raises UnsafeSandboxError naming what to install, unless the user passed insecure=True.
+With insecure=True a missing cgroup layer falls back to rlimits (no MLE detection, CPU from
+rusage) and a missing seccomp layer to no filter; a missing bwrap cannot be worked around.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from sandbox.backend import Backend, register_backend
+from sandbox.errors import UnsafeSandboxError
+from sandbox.native import layers
+from sandbox.native.bwrap import find_bwrap, system_mounts
+from sandbox.native.cgroups import CgroupManager, CgroupStats, RunCgroup
+from sandbox.native.seccomp import filter_bpf
+from sandbox.native.slot import Slot, SlotBroken, SlotConfig
+from sandbox.native.status import Observation, classify
+from sandbox.spec import MiB, RunResult, RunSpec
+from sandbox.verdict import Status
+
+NOFILE = 256
+REPLY_GRACE_S = 15.0  # beyond the wall limit, before a silent slot is declared broken
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+class SlotPool:
+    """Up to `size` warm slots; `acquire(n)` takes n at once so interactive runs cannot deadlock."""
+
+    def __init__(self, config: SlotConfig, size: int) -> None:
+        self.config = config
+        self.size = size
+        self._idle: list[Slot] = []
+        self._count = 0
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def acquire(self, n: int = 1) -> list[Slot]:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise SlotBroken("the backend is closed")
+                creatable = self.size - self._count
+                if len(self._idle) + creatable >= n or (n > self.size and not self._count - len(self._idle)):
+                    take = self._idle[:n]
+                    del self._idle[: len(take)]
+                    missing = n - len(take)
+                    self._count += missing
+                    break
+                self._cond.wait()
+        slots = list(take)
+        try:
+            for _ in range(missing):
+                slots.append(Slot(self.config))
+                missing -= 1
+        except SlotBroken:
+            with self._cond:
+                self._count -= missing
+                self._cond.notify_all()
+            for s in slots:
+                self.release(s)
+            raise
+        return slots
+
+    def release(self, slot: Slot) -> None:
+        with self._cond:
+            if slot.alive() and not self._closed and self._count <= self.size:
+                self._idle.append(slot)
+                slot = None  # type: ignore[assignment]
+            else:
+                self._count -= 1
+            self._cond.notify_all()
+        if slot is not None:
+            slot.close()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+            self._cond.notify_all()
+        for s in idle:
+            s.close()
+
+
+class NativeBackend(Backend):
+    name = "native"
+    secure = True
+
+    def __init__(
+        self, *, insecure: bool = False, slots: int | None = None, warm: bool | None = None,
+        zygote: bool | None = None,
+    ) -> None:
+        super().__init__(slots)
+        self.warm = _env_flag("CPAGENT_SANDBOX_WARM", True) if warm is None else warm
+        self.zygote = _env_flag("CPAGENT_SANDBOX_ZYGOTE", True) if zygote is None else zygote
+        bwrap = find_bwrap()
+        missing: list[layers.Layer] = []
+        if bwrap is None:
+            raise UnsafeSandboxError(
+                "bubblewrap (bwrap) is not installed: the native sandbox cannot start",
+                hint="apt-get install bubblewrap (or use --backend unsafe --insecure for trusted programs)",
+            )
+        for layer in (layers.runner_layer(), layers.userns_layer()):
+            if not layer.ok:
+                raise UnsafeSandboxError(f"{layer.name}: {layer.detail}", hint=layer.hint)
+        cg_layer, layout = layers.cgroup_layer()
+        self.cgroups: CgroupManager | None = None
+        if layout is not None:
+            try:
+                self.cgroups = CgroupManager(layout)
+                self.cgroups.prepare()
+            except (OSError, Exception) as exc:  # noqa: BLE001 - any failure means the layer is missing
+                self.cgroups = None
+                cg_layer = layers.Layer(cg_layer.name, False, f"cannot create cgroups: {exc}", cg_layer.hint
+                                        or "run as root or in a delegated cgroup")
+        if self.cgroups is None:
+            missing.append(cg_layer)
+        sc_layer = layers.seccomp_layer()
+        bpf = b""
+        if sc_layer.ok:
+            bpf = filter_bpf()
+        else:
+            missing.append(sc_layer)
+        if missing and not insecure:
+            raise UnsafeSandboxError(
+                "refusing to run untrusted code: " + "; ".join(f"{m.name}: {m.detail}" for m in missing),
+                hint="; ".join(m.hint for m in missing if m.hint) + " (or pass --insecure to run anyway)",
+            )
+        self.missing_layers = tuple(m.name for m in missing)
+        self.secure = not missing
+        self.config = SlotConfig(bwrap=bwrap, mounts=system_mounts(), seccomp_bpf=bpf, zygote=self.zygote,
+                                 host_uid=layers.sandbox_uid())
+        self.pool = SlotPool(self.config, self.slots)
+
+    # -- one run ------------------------------------------------------------------------------------
+    def _run_once(self, spec: RunSpec) -> RunResult:
+        try:
+            slot = self._take(1)[0]
+        except SlotBroken as exc:
+            return RunResult(Status.IE, backend=self.name, message=f"sandbox slot failed to start: {exc}")
+        try:
+            return self._execute(slot, spec)
+        finally:
+            self._give(slot)
+
+    def _take(self, n: int) -> list[Slot]:
+        if self.warm:
+            return self.pool.acquire(n)
+        return [Slot(self.config) for _ in range(n)]
+
+    def _give(self, slot: Slot) -> None:
+        if self.warm:
+            self.pool.release(slot)
+        else:
+            slot.close()
+
+    def _execute(
+        self, slot: Slot, spec: RunSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
+        relay_fd: int | None = None,
+    ) -> RunResult:
+        """One run on one slot. fds given here are closed once sent (so pipes see EOF properly)."""
+        fds: list[int] = []
+        blobs: list[bytes] = []
+        own: list[int] = []  # fds opened here, closed here
+
+        def add(fd: int, owned: bool = True) -> int:
+            fds.append(fd)
+            if owned:
+                own.append(fd)
+            return len(fds) - 1
+
+        cg: RunCgroup | None = None
+        header: dict[str, Any] = {
+            "op": "run", "argv": list(spec.command), "env": [list(kv) for kv in spec.env],
+            "collect": list(spec.collect), "cpu_s": spec.cpu_time_s, "wall_s": spec.effective_wall_s(),
+            "fsize": spec.file_size_limit_bytes, "stack": spec.memory_mb * MiB, "nofile": NOFILE,
+            "output_limit": spec.output_limit_bytes, "stderr_limit": spec.stderr_limit_bytes,
+            "tmpfs_mb": spec.tmpfs_mb, "zygote": self.zygote and self._python(spec),
+            "procs_fds": [], "cpu_fd": -1, "stdin_fd": -1, "stdout_fd": -1, "relay_fd": -1,
+        }
+        try:
+            try:
+                files = []
+                for f in spec.files:
+                    entry: dict[str, Any] = {"name": f.name, "exec": f.executable}
+                    if f.content is not None:
+                        entry["blob"] = len(blobs)
+                        blobs.append(f.content)
+                    else:
+                        entry["fd"] = add(os.open(f.source, os.O_RDONLY | os.O_CLOEXEC))  # type: ignore[arg-type]
+                    files.append(entry)
+                header["files"] = files
+                if stdin_fd is not None:
+                    header["stdin_fd"] = add(stdin_fd, owned=False)
+                elif spec.stdin is not None:
+                    header["stdin_fd"] = add(os.open(spec.stdin, os.O_RDONLY | os.O_CLOEXEC))
+                if stdout_fd is not None:
+                    header["stdout_fd"] = add(stdout_fd, owned=False)
+                if relay_fd is not None:
+                    header["relay_fd"] = add(relay_fd, owned=False)
+            except OSError as exc:
+                return RunResult(Status.IE, backend=self.name, message=f"cannot open a file of the run: {exc}")
+            if self.cgroups is not None:
+                try:
+                    cg = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes)
+                    header["procs_fds"] = [add(fd) for fd in cg.open_procs_fds()]
+                    header["cpu_fd"] = add(cg.open_cpu_fd())
+                    header["cgroup_v2"] = cg.version == 2
+                except OSError as exc:
+                    return RunResult(Status.IE, backend=self.name, message=f"cannot create the run's cgroup: {exc}")
+            else:
+                header["address_space"] = spec.memory_mb * MiB * 2
+                header["cpu_s"] = spec.cpu_time_s
+
+            def close_sent() -> None:
+                for fd in own:
+                    os.close(fd)
+                own.clear()
+                for fd in (stdin_fd, stdout_fd, relay_fd):
+                    if fd is not None:
+                        try:
+                            os.close(fd)
+                        except OSError:
+                            pass
+
+            try:
+                reply, reply_blobs = slot.request(
+                    header, blobs, fds, timeout_s=spec.effective_wall_s() + REPLY_GRACE_S, after_send=close_sent,
+                )
+            except SlotBroken as exc:
+                return RunResult(Status.IE, backend=self.name, message=f"sandbox slot failed: {exc}")
+            stats = cg.stats() if cg is not None else None
+            leftover = cg.kill_all() if cg is not None else 0
+            return self._result(spec, reply, reply_blobs, stats, leftover)
+        finally:
+            for fd in own:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            if cg is not None:
+                cg.remove()
+
+    @staticmethod
+    def _python(spec: RunSpec) -> bool:
+        return spec.language in ("python3", "") and bool(spec.command) and \
+            os.path.basename(spec.command[0]).startswith("python")
+
+    def _result(
+        self, spec: RunSpec, reply: dict[str, Any], blobs: list[bytes], stats: CgroupStats | None, leftover: int
+    ) -> RunResult:
+        if "error" in reply:
+            return RunResult(Status.IE, backend=self.name, message=f"sandbox runner failed: {reply['error']}")
+        if len(blobs) < 2:
+            return RunResult(Status.IE, backend=self.name, message="sandbox runner sent an incomplete reply")
+        stdout, stderr = blobs[0], blobs[1]
+        report = reply.get("report") or {}
+        killed = str(reply.get("killed") or "")
+        exit_code = report.get("exit_code")
+        code: int | None = None
+        sig: int | None = None
+        if exit_code is not None:
+            code, sig = (exit_code, None) if exit_code >= 0 else (None, -exit_code)
+        elif killed:
+            sig = signal.SIGKILL
+        cpu_s = stats.cpu_s if stats is not None else float(report.get("user_s", 0.0)) + float(report.get("sys_s", 0.0))
+        setup_error = str(report.get("setup_error") or "")
+        if not report and not killed:
+            setup_error = "the run's init process died without a report"
+        verdict = classify(Observation(
+            exit_code=code, signal=sig, cpu_s=cpu_s, cpu_limit_s=spec.cpu_time_s, killed_for=killed,
+            oom_kills=stats.oom_kills if stats is not None else 0,
+            stdout_truncated=bool(reply.get("stdout_truncated")), setup_error=setup_error,
+        ))
+        files: list[tuple[str, bytes]] = []
+        notes: list[str] = []
+        for (name, err), data in zip(report.get("files", []), blobs[2:]):
+            if err:
+                notes.append(f"{name}: {err}")
+            else:
+                files.append((name, data))
+        message = verdict.message
+        if notes:
+            message = "; ".join(filter(None, [message, "collect " + ", ".join(notes)]))
+        extra: list[tuple[str, Any]] = [("zygote", bool(report.get("zygote")))]
+        if leftover:
+            extra.append(("leftover_processes_killed", leftover))
+        return RunResult(
+            status=verdict.status, exit_code=code, signal=sig, cpu_s=cpu_s, wall_s=float(reply.get("wall_s", 0.0)),
+            memory_mb=(stats.peak_bytes / MiB) if stats is not None else 0.0,
+            stdout=stdout, stderr=stderr, stdout_truncated=bool(reply.get("stdout_truncated")),
+            stderr_truncated=bool(reply.get("stderr_truncated")), oom_killed=verdict.oom_killed,
+            wall_limited=verdict.wall_limited, backend=self.name, message=message, files=tuple(files),
+            extra=tuple(extra),
+        )
+
+    # -- interactive ------------------------------------------------------------------------------------
+    def run_interactive(self, solution: RunSpec, interactor: RunSpec) -> tuple[RunResult, RunResult]:
+        """Solution stdout -> interactor stdin; interactor stdout -> solution stdin (and captured)."""
+        try:
+            slots = self._take(2)
+        except SlotBroken as exc:
+            ie = RunResult(Status.IE, backend=self.name, message=f"sandbox slot failed to start: {exc}")
+            return ie, ie
+        to_sol_r, to_sol_w = os.pipe2(os.O_CLOEXEC)
+        to_int_r, to_int_w = os.pipe2(os.O_CLOEXEC)
+        results: dict[str, RunResult] = {}
+
+        def run(key: str, slot: Slot, spec: RunSpec, **kw: int) -> None:
+            try:
+                results[key] = self._execute(slot, spec, **kw)
+            except Exception as exc:  # noqa: BLE001 - becomes IE, never a crash of the judge
+                results[key] = RunResult(Status.IE, backend=self.name, message=f"interactive run failed: {exc}")
+
+        threads = [
+            threading.Thread(target=run, args=("sol", slots[0], solution),
+                             kwargs=dict(stdin_fd=to_sol_r, stdout_fd=to_int_w)),
+            threading.Thread(target=run, args=("int", slots[1], interactor),
+                             kwargs=dict(stdin_fd=to_int_r, relay_fd=to_sol_w)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for s in slots:
+            self._give(s)
+        return results["sol"], results["int"]
+
+    def close(self) -> None:
+        super().close()
+        self.pool.close()
+        if self.cgroups is not None:
+            self.cgroups.close()
+
+
+def _open(insecure: bool = False, slots: int | None = None) -> Backend:
+    return NativeBackend(insecure=insecure, slots=slots)
+
+
+register_backend("native", _open)
+
+
+def open_native(**kwargs: Any) -> NativeBackend:
+    """Build the native backend with its extra options (warm, zygote)."""
+    return NativeBackend(**kwargs)
+
+
+__all__: Sequence[str] = ("NativeBackend", "SlotPool", "open_native")

@@ -1,0 +1,184 @@
+"""One worker slot as the host sees it: a bwrap sandbox with the runner inside, and its socket.
+
+A slot is started once and serves runs one after another. Anything unexpected from it (the runner
+died, the socket closed, a reply did not come in time) marks the slot broken: the run in flight
+becomes IE (retried by Backend.run) and the pool builds a new slot; a result is never invented.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sandbox.native.bwrap import SlotMounts, slot_argv
+
+START_TIMEOUT_S = 20.0
+
+
+class SlotBroken(Exception):
+    """The slot cannot serve runs any more (its runner died or misbehaved)."""
+
+
+@dataclass(frozen=True)
+class SlotConfig:
+    bwrap: str
+    mounts: SlotMounts
+    seccomp_bpf: bytes
+    zygote: bool = True
+    host_uid: int | None = None  # run bwrap as this user (None: as ourselves)
+
+
+def runner_source() -> bytes:
+    return resources.files("sandbox.native").joinpath("runner.py").read_bytes()
+
+
+# -- wire (mirrors runner.py) -------------------------------------------------------------------------
+def _recv_exact(sock: socket.socket, n: int, deadline: float) -> bytes:
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise SlotBroken("the sandbox runner did not answer in time")
+        ready, _, _ = select.select([sock], [], [], left)
+        if not ready:
+            continue
+        k = sock.recv_into(view[got:], n - got)
+        if k == 0:
+            raise SlotBroken("the sandbox runner closed its connection (it died)")
+        got += k
+    return bytes(buf)
+
+
+def recv_frame(sock: socket.socket, deadline: float) -> tuple[dict[str, Any], list[bytes]]:
+    (n,) = struct.unpack(">I", _recv_exact(sock, 4, deadline))
+    if n > 1 << 24:
+        raise SlotBroken("the sandbox runner sent a malformed reply")
+    try:
+        header = json.loads(_recv_exact(sock, n, deadline))
+        sizes = [int(s) for s in header.get("blobs", [])]
+    except (ValueError, TypeError) as exc:
+        raise SlotBroken(f"the sandbox runner sent a malformed reply: {exc}") from exc
+    return header, [_recv_exact(sock, size, deadline) for size in sizes]
+
+
+def send_frame(sock: socket.socket, header: dict[str, Any], blobs: Sequence[bytes] = ()) -> None:
+    data = json.dumps(dict(header, blobs=[len(b) for b in blobs])).encode()
+    sock.sendall(struct.pack(">I", len(data)) + data)
+    for b in blobs:
+        sock.sendall(b)
+
+
+class Slot:
+    """A started bwrap sandbox running runner.py; `request` is one run (not thread-safe by design)."""
+
+    def __init__(self, config: SlotConfig) -> None:
+        self.config = config
+        self.broken = False
+        self.runs = 0
+        self._lock = threading.Lock()
+        self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._log = tempfile.TemporaryFile(prefix="cpagent-slot-")
+        runner_fd = os.memfd_create("cpagent-runner", 0)
+        try:
+            os.write(runner_fd, runner_source())
+            os.lseek(runner_fd, 0, os.SEEK_SET)
+            argv = slot_argv(config.bwrap, config.mounts, runner_fd=runner_fd, sock_fd=theirs.fileno())
+            user_kw: dict[str, Any] = {}
+            if config.host_uid is not None:
+                user_kw = dict(user=config.host_uid, group=config.host_uid, extra_groups=[])
+            try:
+                self._proc = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                    pass_fds=(runner_fd, theirs.fileno()), close_fds=True, **user_kw,
+                )
+            except OSError as exc:
+                raise SlotBroken(f"cannot start bubblewrap: {exc}") from exc
+        finally:
+            os.close(runner_fd)
+            theirs.close()
+        try:
+            send_frame(self._sock, {"zygote": config.zygote}, [config.seccomp_bpf])
+            hello, _ = recv_frame(self._sock, time.monotonic() + START_TIMEOUT_S)
+        except (SlotBroken, OSError) as exc:
+            self.kill()
+            raise SlotBroken(f"the sandbox slot did not start: {exc}; {self.log_tail()}") from exc
+        if not hello.get("ready"):
+            self.kill()
+            raise SlotBroken(f"the sandbox slot did not start: {hello}")
+
+    def log_tail(self, limit: int = 2000) -> str:
+        try:
+            self._log.seek(0)
+            text = self._log.read().decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return text[-limit:] if text else "no output from bwrap"
+
+    def request(
+        self, header: dict[str, Any], blobs: Sequence[bytes], fds: Sequence[int], timeout_s: float,
+        after_send: Callable[[], None] | None = None,
+    ) -> tuple[dict[str, Any], list[bytes]]:
+        """Send one run and wait for its reply. The caller's fds may be closed once sent."""
+        if self.broken:
+            raise SlotBroken("slot already broken")
+        with self._lock:
+            try:
+                socket.send_fds(self._sock, [b"F"], list(fds))
+                send_frame(self._sock, header, blobs)
+                if after_send is not None:
+                    after_send()
+                reply, reply_blobs = recv_frame(self._sock, time.monotonic() + timeout_s)
+            except (SlotBroken, OSError) as exc:
+                self.broken = True
+                self.kill()
+                raise SlotBroken(f"{exc}; {self.log_tail(500)}") from exc
+            self.runs += 1
+            return reply, reply_blobs
+
+    def alive(self) -> bool:
+        return not self.broken and self._proc.poll() is None
+
+    def kill(self) -> None:
+        self.broken = True
+        try:
+            self._proc.kill()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def close(self) -> None:
+        if not self.broken and self._proc.poll() is None:
+            try:
+                socket.send_fds(self._sock, [b"F"], [])
+                send_frame(self._sock, {"op": "exit"})
+                self._proc.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+        self._sock.close()
+        self._log.close()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+
+def runner_path() -> Path:
+    return Path(str(resources.files("sandbox.native").joinpath("runner.py")))
