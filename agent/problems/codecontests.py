@@ -16,7 +16,7 @@ from typing import Any
 
 from agent.errors import ProblemFormatError
 from agent.problems.model import Problem, Submission, TestCase
-from agent.problems.text import looks_multi_test, slug, strip_index_prefix
+from agent.problems.text import looks_multi_test, normalize_statement, slug, strip_index_prefix
 from sandbox.languages.detect import extension_for_language
 
 # The dataset's Language enum → our language ids. 0 (UNKNOWN_LANGUAGE) programs cannot be run: skipped.
@@ -34,7 +34,7 @@ def is_codecontests_row(row: Any) -> bool:
             and isinstance(row.get("public_tests"), dict) and "input" in row["public_tests"])
 
 
-def _tests(row: dict[str, Any], field: str, where: str, prefix: str = "") -> list[TestCase]:
+def _tests(row: dict[str, Any], field: str, where: str, suffix: str = "", start: int = 1) -> list[TestCase]:
     value = row.get(field)
     if value is None:
         return []
@@ -44,8 +44,8 @@ def _tests(row: dict[str, Any], field: str, where: str, prefix: str = "") -> lis
     if not isinstance(inputs, list) or not isinstance(outputs, list) or len(inputs) != len(outputs):
         raise ProblemFormatError(f"{where}: field {field!r} needs as many outputs as inputs "
                                  f"({len(inputs) if isinstance(inputs, list) else '?'} inputs)")
-    return [TestCase(str(i), None if o is None else str(o), f"{prefix}{n:03d}")
-            for n, (i, o) in enumerate(zip(inputs, outputs), 1)]
+    return [TestCase(str(i), None if o is None else str(o), f"{n:03d}{suffix}")
+            for n, (i, o) in enumerate(zip(inputs, outputs), start)]
 
 
 def _solutions(row: dict[str, Any], field: str, group: str, where: str) -> tuple[list[Submission], int]:
@@ -94,7 +94,8 @@ def problem_from_row(row: Any, where: str) -> Problem:
         raise ProblemFormatError(f"{where}: time_limit, memory_limit_bytes and cf_rating must be numbers") from None
     accepted, skipped_ok = _solutions(row, "solutions", "accepted", where)
     rejected, skipped_bad = _solutions(row, "incorrect_solutions", "wrong_answer", where)
-    description = str(row["description"])
+    description = normalize_statement(str(row["description"]))
+    private = _tests(row, "private_tests", where, "-private")
     source = row.get("source")
     meta: dict[str, Any] = {
         "dataset": "codecontests",
@@ -102,7 +103,7 @@ def problem_from_row(row: Any, where: str) -> Problem:
         "difficulty": row.get("difficulty"),
         "cf_points": row.get("cf_points"),
         "skipped_unknown_language": skipped_ok + skipped_bad,
-        "n_private_tests": len(row.get("private_tests", {}).get("input", []) or []) if row.get("private_tests") else 0,
+        "n_private_tests": len(private),
     }
     if not time_limit:
         meta["time_limit_missing"] = True
@@ -113,8 +114,7 @@ def problem_from_row(row: Any, where: str) -> Problem:
         time_limit_s=time_limit or 1.0,
         memory_mb=memory or 256,
         public_tests=tuple(_tests(row, "public_tests", where)),
-        hidden_tests=tuple(_tests(row, "private_tests", where, "private-")
-                           + _tests(row, "generated_tests", where, "generated-")),
+        hidden_tests=tuple(private + _tests(row, "generated_tests", where, "-generated", len(private) + 1)),
         input_file=row.get("input_file") or None,
         output_file=row.get("output_file") or None,
         multi_test=looks_multi_test(description),

@@ -17,7 +17,7 @@ from typing import Any
 from agent.errors import ProblemFormatError
 from agent.problems.languages import language_id
 from agent.problems.model import Problem, Submission, TestCase
-from agent.problems.text import looks_multi_test, strip_index_prefix
+from agent.problems.text import looks_multi_test, normalize_statement, strip_index_prefix
 from sandbox.checkers.spec import CheckerSpec
 from sandbox.languages.detect import extension_for_language
 
@@ -132,7 +132,7 @@ def problem_from_row(row: Any, where: str) -> Problem:
         rating = None if row.get("rating") is None else int(row["rating"])
     except (TypeError, ValueError):
         raise ProblemFormatError(f"{where}: time_limit_s, memory_mb and rating must be numbers") from None
-    statement = str(row.get("statement") or "")
+    statement = normalize_statement(str(row.get("statement") or ""))
     return Problem(
         id=str(row["id"]),
         name=strip_index_prefix(str(row["name"]), index, contest),

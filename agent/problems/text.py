@@ -31,3 +31,9 @@ def slug(text: str, fallback: str = "problem") -> str:
     """A file-name-safe id: letters, digits, '-' and '_' ('Ice Skating!' → 'ice-skating')."""
     s = re.sub(r"[^A-Za-z0-9_]+", "-", text.strip().lower()).strip("-")
     return s[:60] or fallback
+
+
+def normalize_statement(text: str) -> str:
+    """One final newline (or nothing): the form a problem directory stores, so round trips are exact."""
+    text = text.strip("\n")
+    return text + "\n" if text.strip() else ""
