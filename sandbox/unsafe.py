@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -33,6 +34,29 @@ def materialize(spec: RunSpec, workdir: Path) -> None:
             shutil.copyfile(f.source, dest)
         if f.executable:
             dest.chmod(0o755)
+
+
+def _wait(proc: subprocess.Popen[bytes], wall_s: float) -> tuple[bool, resource.struct_rusage]:
+    """Wait for the child with a wall limit; return (wall_limited, the child's own rusage).
+
+    `os.wait4` reports the resources of this child (and the descendants it waited for), unlike
+    RUSAGE_CHILDREN, which sums every child this process ever reaped, across threads and runs.
+    """
+    wall_limited = False
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        ready, _, _ = select.select([pidfd], [], [], wall_s)
+        if not ready:
+            wall_limited = True
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    finally:
+        os.close(pidfd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall_limited, usage
 
 
 class UnsafeBackend(Backend):
@@ -72,31 +96,24 @@ class UnsafeBackend(Backend):
                         list(spec.command), cwd=work, stdin=stdin, stdout=out, stderr=err,
                         preexec_fn=limits, env=dict(spec.env) or {"PATH": "/usr/bin:/bin"},
                     )
-                    wall_limited = False
-                    try:
-                        proc.wait(timeout=spec.effective_wall_s())
-                    except subprocess.TimeoutExpired:
-                        wall_limited = True
-                        os.killpg(proc.pid, signal.SIGKILL)
-                        proc.wait()
+                    wall_limited, usage = _wait(proc, spec.effective_wall_s())
             except OSError as exc:
                 return RunResult(Status.IE, backend=self.name, message=str(exc))
             finally:
                 if stdin is not subprocess.DEVNULL:
                     stdin.close()
             wall = time.monotonic() - start
-            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
             stdout = out_path.read_bytes()
             stderr = err_path.read_bytes()
             rc = proc.returncode
             sig = -rc if rc < 0 else None
             code = rc if rc >= 0 else None
-            # RUSAGE_CHILDREN accumulates over the process; good enough for an unisolated reference.
+            # This child's own rusage (from wait4), so concurrent runs never add to each other's time.
             cpu_s = usage.ru_utime + usage.ru_stime
             status = Status.OK
-            if wall_limited or sig in (signal.SIGXCPU,):
+            if wall_limited or sig in (signal.SIGXCPU,) or cpu_s > spec.cpu_time_s:
                 status = Status.TLE
-            elif len(stdout) > spec.output_limit_bytes:
+            elif len(stdout) > spec.output_limit_bytes or sig == signal.SIGXFSZ:
                 status = Status.OLE
             elif rc != 0:
                 status = Status.RE

@@ -220,10 +220,18 @@ class NativeBackend(Backend):
                 return RunResult(Status.IE, backend=self.name, message=f"cannot open a file of the run: {exc}")
             if self.cgroups is not None:
                 try:
-                    cg = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes)
+                    cg, slot.next_cgroup = slot.next_cgroup, None
+                    if cg is None:
+                        cg = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes)
+                    else:
+                        cg.set_limits(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes)
                     header["procs_fds"] = [add(fd) for fd in cg.open_procs_fds()]
                     header["cpu_fd"] = add(cg.open_cpu_fd())
                     header["cgroup_v2"] = cg.version == 2
+                    if self.warm:
+                        # The runner forks the next run's process into this cgroup while idle.
+                        slot.next_cgroup = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=1)
+                        header["next_procs_fds"] = [add(fd) for fd in slot.next_cgroup.open_procs_fds()]
                 except OSError as exc:
                     return RunResult(Status.IE, backend=self.name, message=f"cannot create the run's cgroup: {exc}")
             else:

@@ -65,6 +65,8 @@ def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int) -
         "--uid", "0", "--gid", "0", "--hostname", "sandbox",
         "--die-with-parent", "--new-session", "--clearenv",
         "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+        # The zygote serves programs with this hash seed (the judge's own choice for reproducibility).
+        "--setenv", "PYTHONHASHSEED", "0",
         # Capabilities exist only inside the slot's own user namespace; the runner needs them to give
         # each run fresh namespaces and mounts, and drops them all before the program starts.
         "--cap-add", "ALL",

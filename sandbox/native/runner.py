@@ -218,24 +218,60 @@ def zygote_preload():
         ORIGINAL_STREAMS[name] = (stream.encoding, stream.errors) if stream is not None else ("utf-8", "strict")
 
 
-def zygote_serves(req):
-    """A plain `python3 script.py [args]` with no interpreter options or interpreter-level env."""
+ZYGOTE_OPTIONS = ("-B", "-u", "-s")  # options that do not change how the program itself runs
+ZYGOTE_LOCALES = ("C.UTF-8", "C.utf8", "C", "POSIX")
+
+
+def zygote_plan(req):
+    """How to serve `python3 [-B|-u|-s] script.py args` in the warm interpreter, or None to exec.
+
+    Only what this interpreter can reproduce exactly is served: the same executable, no options
+    that change semantics, and no interpreter-level environment beyond the stream encoding, a hash
+    seed of 0 (the runner itself runs with PYTHONHASHSEED=0), unbuffered output, and a UTF-8 locale.
+    """
     argv = req["argv"]
-    if len(argv) < 2 or os.path.basename(argv[0]) not in PYTHON_NAMES or argv[1].startswith("-"):
-        return False
+    if not argv or os.path.basename(argv[0]) not in PYTHON_NAMES:
+        return None
     exe = argv[0] if "/" in argv[0] else "/usr/bin/" + argv[0]
     try:
         if os.path.realpath(exe) != os.path.realpath(sys.executable):
-            return False
+            return None
     except OSError:
-        return False
-    for key, _ in req["env"]:
-        if key.startswith("PYTHON") or key.startswith("LC_") or key == "LANG":
-            return False
-    return True
+        return None
+    i, unbuffered = 1, False
+    while i < len(argv) and argv[i].startswith("-"):
+        if argv[i] not in ZYGOTE_OPTIONS:
+            return None
+        unbuffered = unbuffered or argv[i] == "-u"
+        i += 1
+    if i >= len(argv):
+        return None
+    encoding = errors = None
+    for key, value in req["env"]:
+        if key == "PYTHONIOENCODING":
+            encoding, _, errors = value.partition(":")
+            encoding, errors = encoding or None, errors or None
+        elif key == "PYTHONHASHSEED":
+            if value != "0":
+                return None
+        elif key == "PYTHONUNBUFFERED":
+            unbuffered = unbuffered or bool(value)
+        elif key == "PYTHONDONTWRITEBYTECODE":
+            continue
+        elif key in ("LANG", "LC_ALL", "LC_CTYPE"):
+            if value not in ZYGOTE_LOCALES:
+                return None
+        elif key.startswith("PYTHON") or key.startswith("LC_"):
+            return None
+    return {"script": argv[i], "args": argv[i + 1:], "argv0": argv[0], "unbuffered": unbuffered,
+            "encoding": encoding, "errors": errors}
 
 
-def zygote_run(argv, env):
+def zygote_serves(req):
+    return zygote_plan(req) is not None
+
+
+def zygote_run(plan, env):
     """Run a Python program in this (forked) interpreter as `python3 script args` would."""
     import io
     import random
@@ -243,18 +279,26 @@ def zygote_run(argv, env):
 
     os.environ.clear()
     os.environ.update(env)
-    script = argv[1]
+    script = plan["script"]
     path = script if script.startswith("/") else "/work/" + script
-    sys.argv = [script] + list(argv[2:])
+    sys.argv = [script] + list(plan["args"])
     sys.path[0] = os.path.dirname(path)
     enc = ORIGINAL_STREAMS
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(
-        io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding=enc["stdin"][0], errors=enc["stdin"][1])
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(
-        io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding=enc["stdout"][0], errors=enc["stdout"][1])
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(
-        io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding=enc["stderr"][0],
-        errors=enc["stderr"][1], line_buffering=True)
+
+    def stream(fd, name, mode):
+        encoding = plan["encoding"] or enc[name][0]
+        errors = enc[name][1] if name == "stderr" else (plan["errors"] or enc[name][1])
+        raw = io.FileIO(fd, mode, closefd=False)
+        if mode == "r":
+            return io.TextIOWrapper(io.BufferedReader(raw), encoding=encoding, errors=errors)
+        if plan["unbuffered"]:
+            return io.TextIOWrapper(raw, encoding=encoding, errors=errors, write_through=True)
+        return io.TextIOWrapper(io.BufferedWriter(raw), encoding=encoding, errors=errors,
+                                line_buffering=name == "stderr")
+
+    sys.stdin = sys.__stdin__ = stream(0, "stdin", "r")
+    sys.stdout = sys.__stdout__ = stream(1, "stdout", "w")
+    sys.stderr = sys.__stderr__ = stream(2, "stderr", "w")
     random.seed()
     for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_IGN if sig in (signal.SIGPIPE, signal.SIGXFSZ) else signal.SIG_DFL)
@@ -264,7 +308,7 @@ def zygote_run(argv, env):
         with open(path, "rb") as f:
             source = f.read()
     except OSError as exc:
-        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (argv[0], path, exc.errno, exc.strerror))
+        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n" % (plan["argv0"], path, exc.errno, exc.strerror))
         os._exit(finish_interpreter(2))
     try:
         main = types.ModuleType("__main__")
@@ -334,14 +378,26 @@ def raw_clone(flags):
     return pid
 
 
-def child_c(req, fds, bpf, out_w, err_w, error_w):
-    """The program's process: confine, then exec (or run in the zygote). Never returns."""
+def child_c(chan, procs_fds, bpf, error_w):
+    """The program's process: join the run's cgroups, wait for the run, confine, exec. Never returns.
+
+    It is forked ahead of time (the standby) because joining a cgroup waits for an RCU grace period
+    (milliseconds): a process that is already inside when the run arrives costs nothing.
+    """
     try:
+        for fd in procs_fds:
+            os.write(fd, b"0")
+            os.close(fd)
+        try:
+            fds = recv_fds(chan)
+            req, _ = recv_frame(chan)
+        except EOFError:
+            os._exit(0)
+        chan.close()
         os.setsid()
-        for i in req["procs_fds"]:
-            os.write(fds[i], b"0")
         set_rlimits(req)
-        stdin_fd = fds[req["stdin_fd"]] if req.get("stdin_fd", -1) >= 0 else os.open("/dev/null", os.O_RDONLY)
+        out_w, err_w = fds[0], fds[1]
+        stdin_fd = fds[2] if req["has_stdin"] else os.open("/dev/null", os.O_RDONLY)
         os.dup2(stdin_fd, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
@@ -353,16 +409,16 @@ def child_c(req, fds, bpf, out_w, err_w, error_w):
         os.chdir("/work")
         env = dict(req["env"]) or {"PATH": "/usr/local/bin:/usr/bin:/bin"}
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-        zygote = req.get("zygote") and zygote_serves(req)
+        plan = zygote_plan(req) if req.get("zygote") else None
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         drop_capabilities()
         install_seccomp(bpf)
-        if zygote:
+        if plan is not None:
             os.write(3, b"Z")
             os.close(3)
-            zygote_run(req["argv"], env)
+            zygote_run(plan, env)
         os.execvpe(req["argv"][0], req["argv"], env)
     except BaseException as exc:  # noqa: BLE001
         try:
@@ -372,29 +428,49 @@ def child_c(req, fds, bpf, out_w, err_w, error_w):
     os._exit(127)
 
 
-def init_b(req, blobs, fds, bpf, out_w, err_w, status_w):
-    """PID 1 of the run: set up the private file systems, start C, report how it ended."""
+def init_b(chan, status_w, procs_fds, bpf):
+    """PID 1 of a run: private file systems, the standby C, then the run and its report."""
     try:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
-        mount_tmpfs("/work", req["tmpfs_mb"], "0755")
-        mount_tmpfs("/tmp", req["tmpfs_mb"])
-        mount_tmpfs("/dev/shm", req["tmpfs_mb"])
+        mounts = ("/work", "/tmp", "/dev/shm")
+        size = DEFAULT_TMPFS_MB
+        for target in mounts:
+            mount_tmpfs(target, size, "0755" if target == "/work" else "1777")
         check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
-        t_mounted = time.monotonic()
-        write_files(req, blobs, fds)
-        t_files = time.monotonic()
+        to_c, c_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         error_r, error_w = os.pipe2(os.O_CLOEXEC)
         pid = os.fork()
         if pid == 0:
+            to_c.close()
+            chan.close()
             os.close(error_r)
-            child_c(req, fds, bpf, out_w, err_w, error_w)
+            os.close(status_w)
+            child_c(c_end, procs_fds, bpf, error_w)
+        c_end.close()
         os.close(error_w)
-        os.close(out_w)
-        os.close(err_w)
+        for fd in procs_fds:
+            os.close(fd)
+        try:
+            fds = recv_fds(chan)
+            req, blobs = recv_frame(chan)
+        except EOFError:
+            os._exit(0)  # the slot is closing: the standby was never used
+        t_got = time.monotonic()
+        if req["tmpfs_mb"] != size:
+            for target in mounts:
+                opts = ("size=%dm" % max(1, req["tmpfs_mb"])).encode()
+                check(libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_REMOUNT | MS_NOSUID | MS_NODEV, opts),
+                      "resize " + target)
+        write_files(req, blobs, fds)
+        c_fds = fds[:3] if req["has_stdin"] else fds[:2]
+        socket.send_fds(to_c, [b"F"], c_fds)
+        send_frame(to_c, {k: req[k] for k in C_KEYS})
+        to_c.close()
         for fd in fds:
             os.close(fd)
+        t_sent = time.monotonic()
         status = rusage = None
         while status is None:
             try:
@@ -412,7 +488,7 @@ def init_b(req, blobs, fds, bpf, out_w, err_w, status_w):
         zygote = setup_error.startswith(b"Z")
         if zygote:
             setup_error = setup_error[1:]
-        report = {"zygote": zygote, "trace": [t_mounted, t_files, time.monotonic()]}
+        report = {"zygote": zygote, "trace": [t_got, t_sent, time.monotonic()]}
         if setup_error:
             report["setup_error"] = setup_error[1:].decode("utf-8", "replace")
         if status is not None:
@@ -429,6 +505,48 @@ def init_b(req, blobs, fds, bpf, out_w, err_w, status_w):
         except BaseException:
             pass
     os._exit(0)
+
+
+C_KEYS = ("argv", "env", "cpu_s", "fsize", "stack", "nofile", "address_space", "has_stdin", "zygote")
+DEFAULT_TMPFS_MB = 64
+MS_REMOUNT = 32
+
+
+class Standby:
+    """A run's init (B) and program process (C), made ahead of time and waiting for the request."""
+
+    def __init__(self, procs_fds, bpf):
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        pid = raw_clone(CLONE_NEWPID | CLONE_NEWNS)
+        if pid == 0:
+            try:
+                self.sock.close()
+                os.close(self.status_r)
+                os.close(SOCK_FD)
+                init_b(theirs, status_w, procs_fds, bpf)
+            finally:
+                os._exit(0)
+        self.pid = pid
+        theirs.close()
+        os.close(status_w)
+        for fd in procs_fds:
+            os.close(fd)
+
+    def discard(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        self.sock.close()
+        os.close(self.status_r)
+
+
+STANDBY = None
 
 
 def send_pipe_frame(fd, header, blobs):
@@ -466,28 +584,47 @@ def read_cpu(fd, v2):
 
 
 def run_one(req, blobs, fds, bpf):
+    global STANDBY, NEXT_PROCS
+    this_procs = [fds[i] for i in req["procs_fds"]]
+    keep = [fd for i, fd in enumerate(fds) if i not in req["procs_fds"]]  # still open after the standby
+    if STANDBY is None:
+        STANDBY = Standby(this_procs, bpf)
+    else:
+        for fd in this_procs:
+            os.close(fd)
+    sb, STANDBY = STANDBY, None
+    pid, status_r = sb.pid, sb.status_r
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
-    status_r, status_w = os.pipe2(os.O_CLOEXEC)
     direct_out = req.get("stdout_fd", -1)
     if direct_out >= 0:  # interactive: stdout goes straight to the other program
         os.close(out_w)
         out_w = fds[direct_out]
+    b_fds = [out_w, err_w]
+    has_stdin = req.get("stdin_fd", -1) >= 0
+    if has_stdin:
+        b_fds.append(fds[req["stdin_fd"]])
+    files = []
+    for f in req["files"]:
+        f = dict(f)
+        if "fd" in f:
+            b_fds.append(fds[f["fd"]])
+            f["fd"] = len(b_fds) - 1
+        files.append(f)
+    b_req = {k: req.get(k) for k in C_KEYS + ("collect", "tmpfs_mb")}
+    b_req.update(files=files, has_stdin=has_stdin)
     start = time.monotonic()
-    pid = raw_clone(CLONE_NEWPID | CLONE_NEWNS)
-    if pid == 0:
-        try:
-            os.close(out_r)
-            os.close(err_r)
-            os.close(status_r)
-            os.close(SOCK_FD)
-            init_b(req, blobs, fds, bpf, out_w, err_w, status_w)
-        finally:
-            os._exit(0)
+    try:
+        socket.send_fds(sb.sock, [b"F"], b_fds)
+        send_frame(sb.sock, b_req, blobs)
+    except OSError:
+        pass  # B died: reported below as a run without a report (IE)
+    sb.sock.close()
     cpu_fd = fds[req["cpu_fd"]] if req.get("cpu_fd", -1) >= 0 else -1
     relay_fd = fds[req["relay_fd"]] if req.get("relay_fd", -1) >= 0 else -1
-    for fd in set(fds) | {out_w, err_w, status_w}:
-        if fd not in (cpu_fd, relay_fd):
+    next_procs = [fds[i] for i in req.get("next_procs_fds", [])]
+    for fd in set(keep) | {out_w, err_w}:
+        if fd not in (cpu_fd, relay_fd) and fd not in next_procs:
             os.close(fd)
     if relay_fd >= 0:
         os.set_blocking(relay_fd, False)
@@ -504,6 +641,7 @@ def run_one(req, blobs, fds, bpf):
         poller.register(fd, select.POLLIN)
     open_fds = set(streams)
     b_done = False
+    t_bdone = 0.0
     while open_fds:
         now = time.monotonic()
         if not killed and not b_done:
@@ -566,8 +704,9 @@ def run_one(req, blobs, fds, bpf):
     if cpu_fd >= 0:
         os.close(cpu_fd)
     report, file_blobs = parse_pipe_frame(bytes(streams[status_r]))
+    NEXT_PROCS = next_procs
     result = {
-        "trace": [start, locals().get("t_bdone", 0), time.monotonic()],
+        "trace": [start, t_bdone, time.monotonic()],
         "wall_s": wall, "killed": killed, "report": report,
         "stdout_truncated": truncated[out_r], "stderr_truncated": truncated[err_r],
     }
@@ -575,6 +714,7 @@ def run_one(req, blobs, fds, bpf):
 
 
 SOCK_FD = -1
+NEXT_PROCS = []
 
 
 def main():
@@ -604,8 +744,25 @@ def main():
             result, out_blobs = run_one(req, blobs, fds, bpf)
         except BaseException as exc:  # noqa: BLE001 - reported as IE, never as the program's
             send_frame(sock, {"error": "%s: %s" % (type(exc).__name__, exc)})
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
             continue
         send_frame(sock, result, out_blobs)
+        prepare_next(bpf)
+
+
+def prepare_next(bpf):
+    """Make the next run's standby right after replying, off the critical path."""
+    global NEXT_PROCS, STANDBY
+    procs, NEXT_PROCS = NEXT_PROCS, []
+    if procs and STANDBY is None:
+        try:
+            STANDBY = Standby(procs, bpf)
+        except BaseException as exc:  # noqa: BLE001 - the next run makes its own
+            sys.stderr.write("standby failed: %s\n" % exc)
 
 
 if __name__ == "__main__":

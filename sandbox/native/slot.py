@@ -89,6 +89,7 @@ class Slot:
         self.config = config
         self.broken = False
         self.runs = 0
+        self.next_cgroup: Any = None  # the cgroup the runner's standby process already sits in
         self._lock = threading.Lock()
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._log = tempfile.TemporaryFile(prefix="cpagent-slot-")
@@ -162,6 +163,9 @@ class Slot:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        cg, self.next_cgroup = self.next_cgroup, None
+        if cg is not None:
+            cg.remove()
 
     def close(self) -> None:
         if not self.broken and self._proc.poll() is None:
