@@ -20,6 +20,8 @@ GROUP_VERDICT = {"accepted": "AC", "wrong_answer": "WA", "time_limit_exceeded": 
 
 @dataclass(frozen=True)
 class TestCase:
+    __test__ = False  # not a pytest test class, despite the name
+
     input: str
     output: str | None = None  # None when only a checker can judge (interactive, or no answer known)
     name: str = ""
