@@ -42,7 +42,7 @@ def _destinations(problems: list[Problem], output: str | None, contest: bool) ->
     if contest:
         root = Path(output) if output else Path(".")
         return [root / p.id for p in problems]
-    return [Path(output) if output else Path(p.id)]
+    return [Path(output) if output else Path(problems[0].id)]
 
 
 def run(args: argparse.Namespace) -> int:
