@@ -179,11 +179,19 @@ def _read(path: Path) -> str:
         return ""
 
 
+_INSTANCES = itertools.count()
+
+
 class CgroupManager:
-    """Creates one fresh cgroup per run under this process's own cgroup, and removes them."""
+    """Creates one fresh cgroup per run under this process's own cgroup, and removes them.
+
+    Each manager (one per backend) has its own base `cpagent-<pid>-<n>`, so closing one backend never
+    touches the runs of another in the same process.
+    """
 
     def __init__(self, layout: CgroupLayout) -> None:
-        self.layout = layout
+        n = next(_INSTANCES)
+        self.layout = CgroupLayout(layout.version, tuple((c, b.with_name(f"{b.name}-{n}")) for c, b in layout.bases))
         self._seq = itertools.count()
         self._lock = threading.Lock()
         self._prepared = False
@@ -240,8 +248,8 @@ def remove_stale(layout: CgroupLayout) -> None:
             continue
         for entry in entries:
             try:
-                pid = int(entry.name.split("-", 1)[1])
-            except ValueError:
+                pid = int(entry.name.split("-")[1])
+            except (ValueError, IndexError):
                 continue
             if pid == os.getpid() or Path(f"/proc/{pid}").exists():
                 continue

@@ -1,0 +1,428 @@
+"""Real runs through the native backend (bubblewrap + cgroups + seccomp): limits, verdicts, isolation,
+clean-up, warm slots, the zygote and interactive pipes. Skipped (with the reason) where this machine
+cannot build the native sandbox."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox import FileSpec, RunResult, RunSpec, Status, UnsafeSandboxError, open_backend
+from sandbox.native import NativeBackend, layers
+
+REPO = Path(__file__).resolve().parents[1]
+
+C_PROGRAMS = {
+    "spin": "int main(void){volatile unsigned long x=0;for(;;)x++;}",
+    "sleep": "#include <unistd.h>\nint main(void){sleep(30);return 0;}",
+    "malloc_bomb": "#include <stdlib.h>\n#include <string.h>\n"
+                   "int main(void){for(;;){char*p=malloc(1<<20);if(!p)return 5;memset(p,1,1<<20);}}",
+    "flood": "#include <stdio.h>\nint main(void){for(;;)fputs(\"flood flood flood flood flood flood\\n\",stdout);}",
+    "exit3": "int main(void){return 3;}",
+    "segv": "int main(void){volatile int *p=0;return *p;}",
+    "sum": "#include <stdio.h>\nint main(void){long a,s=0;while(scanf(\"%ld\",&a)==1)s+=a;printf(\"%ld\\n\",s);"
+           "return 0;}",
+    "true": "int main(void){return 0;}",
+    "fsize": "#include <stdio.h>\nint main(void){FILE*f=fopen(\"big.bin\",\"w\");static char b[1<<16];"
+             "for(int i=0;i<4096;i++)fwrite(b,1,sizeof b,f);fclose(f);return 0;}",
+}
+
+
+@pytest.fixture(scope="module")
+def native() -> Iterator[NativeBackend]:
+    try:
+        backend = open_backend("native", slots=2)
+    except UnsafeSandboxError as exc:
+        print(f"native sandbox unavailable here: {exc.message} ({exc.hint})")
+        pytest.skip(f"native sandbox unavailable: {exc.message}")
+    assert isinstance(backend, NativeBackend)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="module")
+def bins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    out = tmp_path_factory.mktemp("bins")
+    paths = {}
+    for name, source in C_PROGRAMS.items():
+        src = out / f"{name}.c"
+        src.write_text(source)
+        subprocess.run(["gcc", "-O2", "-o", str(out / name), str(src)], check=True)
+        paths[name] = out / name
+    return paths
+
+
+def c_run(bins: dict[str, Path], name: str, **kw: object) -> RunSpec:
+    return RunSpec(command=(f"./{name}",), files=(FileSpec(name, source=bins[name], executable=True),), **kw)  # type: ignore[arg-type]
+
+
+def py_run(source: str, **kw: object) -> RunSpec:
+    return RunSpec(command=("/usr/bin/python3", "-B", "main.py"), files=(FileSpec("main.py", content=source.encode()),),
+                   language="python3", env=(("PYTHONIOENCODING", "utf-8"), ("PYTHONHASHSEED", "0")), **kw)  # type: ignore[arg-type]
+
+
+def sh(script: str, **kw: object) -> RunSpec:
+    kw.setdefault("max_processes", 16)
+    return RunSpec(command=("/bin/sh", "-c", script), **kw)  # type: ignore[arg-type]
+
+
+# -- limits and verdicts -----------------------------------------------------------------------------
+def test_cpu_spin_is_tle_on_cpu_time(native: NativeBackend, bins: dict[str, Path]) -> None:
+    r = native.run(c_run(bins, "spin", cpu_time_s=0.5, wall_time_s=10))
+    assert r.status is Status.TLE and not r.wall_limited
+    assert r.cpu_s >= 0.5
+
+
+def test_sleep_is_tle_marked_wall(native: NativeBackend, bins: dict[str, Path]) -> None:
+    r = native.run(c_run(bins, "sleep", cpu_time_s=1.0, wall_time_s=0.5))
+    assert r.status is Status.TLE and r.wall_limited
+    assert 0.5 <= r.wall_s < 5 and r.cpu_s < 0.5
+
+
+def test_malloc_bomb_is_mle_from_the_cgroup(native: NativeBackend, bins: dict[str, Path]) -> None:
+    r = native.run(c_run(bins, "malloc_bomb", memory_mb=64))
+    assert r.status is Status.MLE and r.oom_killed
+    assert 48 <= r.memory_mb <= 66
+
+
+def test_output_flood_is_ole(native: NativeBackend, bins: dict[str, Path]) -> None:
+    r = native.run(c_run(bins, "flood", output_limit_bytes=1 << 20))
+    assert r.status is Status.OLE and r.stdout_truncated
+    assert len(r.stdout) == 1 << 20 and r.stdout.startswith(b"flood flood")
+
+
+def test_file_over_the_size_limit_is_ole(native: NativeBackend, bins: dict[str, Path]) -> None:
+    r = native.run(c_run(bins, "fsize", file_size_limit_bytes=1 << 20))
+    assert r.status is Status.OLE and r.signal == signal.SIGXFSZ
+
+
+def test_exit_code_and_signal_are_re(native: NativeBackend, bins: dict[str, Path]) -> None:
+    r = native.run(c_run(bins, "exit3"))
+    assert (r.status, r.exit_code, r.signal) == (Status.RE, 3, None)
+    r = native.run(c_run(bins, "segv"))
+    assert (r.status, r.exit_code, r.signal) == (Status.RE, None, signal.SIGSEGV)
+
+
+def test_stdin_is_a_file_and_stdout_is_captured(native: NativeBackend, bins: dict[str, Path], tmp_path: Path) -> None:
+    data = tmp_path / "input.txt"
+    data.write_text("1 2 3\n40\n")
+    r = native.run(c_run(bins, "sum", stdin=data))
+    assert r.status is Status.OK and r.stdout == b"46\n"
+    r = native.run(sh("test -f /proc/self/fd/0 && ! test -p /proc/self/fd/0 && echo regular", stdin=data))
+    assert r.stdout == b"regular\n"
+    assert r.memory_mb > 0 and r.backend == "native"
+
+
+def test_collect_output_file_and_refuse_symlinks(native: NativeBackend) -> None:
+    r = native.run(sh("echo answer > output.txt; ln -s /etc/passwd link.txt; mkdir d",
+                      collect=("output.txt", "link.txt", "d", "absent.txt")))
+    assert r.status is Status.OK
+    assert r.file("output.txt") == b"answer\n"
+    assert r.file("link.txt") is None and r.file("d") is None and r.file("absent.txt") is None
+    assert "link.txt: refused" in r.message
+
+
+def test_files_are_placed_in_the_work_dir(native: NativeBackend) -> None:
+    spec = sh("cat data/in.txt; test -x run.sh && ./run.sh",
+              files=(FileSpec("data/in.txt", content=b"hello\n"),
+                     FileSpec("run.sh", content=b"#!/bin/sh\necho ran\n", executable=True)))
+    r = native.run(spec)
+    assert (r.status, r.stdout) == (Status.OK, b"hello\nran\n")
+
+
+# -- isolation --------------------------------------------------------------------------------------
+class _Server(threading.Thread):
+    """A real loopback TCP server on the host, so a connection attempt has something to reach."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+
+    def run(self) -> None:
+        self.sock.settimeout(5)
+        try:
+            conn, _ = self.sock.accept()
+            self.accepted += 1
+            conn.close()
+        except OSError:
+            pass
+
+
+def test_network_is_denied(native: NativeBackend) -> None:
+    server = _Server()
+    server.start()
+    prog = f"""
+import socket
+try:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(1)
+    s.connect(("127.0.0.1", {server.port}))
+    print("connected")
+except OSError as e:
+    print("denied", e.errno)
+a, b = socket.socketpair()
+a.sendall(b"x"); print("unix", b.recv(1))
+"""
+    r = native.run(py_run(prog))
+    server.sock.close()
+    assert r.status is Status.OK, r.stderr
+    assert r.stdout.startswith(b"denied 1\n")  # EPERM from seccomp, before the namespace would refuse
+    assert b"unix b'x'" in r.stdout
+    assert server.accepted == 0
+
+
+def test_private_files_are_invisible(native: NativeBackend) -> None:
+    script = (f"for p in /etc/shadow /root /home {REPO} /work/../etc/passwd; do "
+              "if test -e $p; then echo visible $p; fi; done; "
+              "touch /usr/x 2>/dev/null && echo wrote-usr; echo > /etc/x 2>/dev/null && echo wrote-etc; "
+              "cat /proc/1/environ | tr '\\0' ' '; echo; id -u; hostname; echo end")
+    r = native.run(sh(script))
+    assert r.status is Status.OK, r.stderr
+    out = r.stdout.decode()
+    assert "visible" not in out and "wrote" not in out
+    assert "HOME=" not in out and "CPAGENT" not in out
+    assert out.rstrip().endswith("sandbox\nend")
+
+
+def test_seccomp_and_capabilities(native: NativeBackend) -> None:
+    prog = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+for name, call in [("unshare", lambda: libc.unshare(0x10000000)),
+                   ("mount", lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)),
+                   ("ptrace", lambda: libc.ptrace(16, 1, 0, 0)),
+                   ("bpf", lambda: libc.syscall(321, 0, 0, 0)),
+                   ("perf_event_open", lambda: libc.syscall(298, 0, 0, -1, -1, 0)),
+                   ("keyctl", lambda: libc.syscall(250, 0, 0, 0, 0, 0)),
+                   ("io_uring_setup", lambda: libc.syscall(425, 1, 0)),
+                   ("userfaultfd", lambda: libc.syscall(323, 0))]:
+    print(name, call(), ctypes.get_errno())
+print(open("/proc/self/status").read().split("CapEff:")[1].split()[0])
+print(open("/proc/self/status").read().split("NoNewPrivs:")[1].split()[0])
+"""
+    r = native.run(py_run(prog))
+    assert r.status is Status.OK, r.stderr
+    lines = r.stdout.decode().splitlines()
+    for line in lines[:8]:
+        assert line.endswith("-1 1"), line  # EPERM
+    assert lines[8] == "0000000000000000" and lines[9] == "1"
+
+
+def test_orphans_are_killed_and_nothing_is_left(native: NativeBackend) -> None:
+    token = f"{os.getpid()}.{time.monotonic_ns() % 100000}"
+    r = native.run(sh(f"(setsid sleep {token} &) ; (nohup sleep {token} >/dev/null 2>&1 &) ; echo started"))
+    assert r.status is Status.OK and r.stdout == b"started\n"
+    time.sleep(0.2)
+    survivors = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if token.encode() in (proc / "cmdline").read_bytes():
+                    survivors.append(proc.name)
+            except OSError:
+                continue
+    assert survivors == []
+
+
+def test_next_run_sees_nothing_of_the_previous_one(native: NativeBackend) -> None:
+    for _ in range(2 * native.slots):  # every slot runs the writer, then the reader
+        native.run(sh("echo left > /tmp/mark; echo left > /dev/shm/mark; echo left > mark"))
+    r = native.run_batch([sh("ls /tmp /dev/shm .; cat /tmp/mark /dev/shm/mark mark 2>/dev/null; echo done")] * 4)
+    for res in r:
+        assert res.status is Status.OK and res.stdout.strip().endswith(b"done")
+        assert b"mark" not in res.stdout
+
+
+def test_tmpfs_is_size_limited(native: NativeBackend) -> None:
+    r = native.run(sh("dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1; echo rc=$?", tmpfs_mb=8, memory_mb=256))
+    assert r.status is Status.OK
+    assert b"No space left" in r.stdout
+
+
+def test_batch_returns_every_result_in_order(native: NativeBackend, bins: dict[str, Path]) -> None:
+    specs = [sh(f"echo {i}") for i in range(20)]
+    seen: list[int] = []
+    results = native.run_batch(specs, on_result=lambda i, _r: seen.append(i))
+    assert [r.stdout for r in results] == [f"{i}\n".encode() for i in range(20)]
+    assert sorted(seen) == list(range(20))
+
+
+# -- warm slots -----------------------------------------------------------------------------------
+def test_crashed_slot_is_rebuilt_and_no_result_is_invented(bins: dict[str, Path]) -> None:
+    try:
+        backend = NativeBackend(slots=1)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        spec = c_run(bins, "exit3")
+        assert backend.run(spec).exit_code == 3
+        slot = backend.pool._idle[0]
+        os.kill(slot.pid, signal.SIGKILL)  # the slot's bwrap dies while idle
+        slot._proc.wait()
+        lost = backend._run_once(spec)
+        assert lost.status is Status.IE and "slot" in lost.message
+        again = backend.run(spec)  # a new slot serves the retry
+        assert (again.status, again.exit_code) == (Status.RE, 3)
+        assert backend.pool._idle[0].pid != slot.pid
+    finally:
+        backend.close()
+
+
+def test_simple_per_run_path(bins: dict[str, Path], tmp_path: Path) -> None:
+    try:
+        backend = NativeBackend(slots=1, warm=False)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        data = tmp_path / "in.txt"
+        data.write_text("5 6\n")
+        r = backend.run(c_run(bins, "sum", stdin=data))
+        assert (r.status, r.stdout) == (Status.OK, b"11\n")
+        assert backend.run(c_run(bins, "malloc_bomb", memory_mb=32)).status is Status.MLE
+        assert backend.pool._idle == []
+    finally:
+        backend.close()
+
+
+def test_close_leaves_no_process_and_no_cgroup(bins: dict[str, Path]) -> None:
+    try:
+        backend = NativeBackend(slots=2)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    backend.run_batch([c_run(bins, "true")] * 4)
+    pids = [s.pid for s in backend.pool._idle]
+    assert backend.cgroups is not None
+    bases = [b for _, b in backend.cgroups.layout.bases]
+    assert all(b.is_dir() for b in bases)
+    backend.close()
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or b"Z" in Path(f"/proc/{pid}/stat").read_bytes().split(b")")[1][:3]
+    assert not any(b.exists() for b in bases)
+
+
+# -- the zygote ------------------------------------------------------------------------------------
+ZYGOTE_PROGRAMS = [
+    "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n",
+    "import sys\nprint('out'); print('err', file=sys.stderr); sys.exit(4)\n",
+    "def f(n):\n    return f(n + 1)\nf(0)\n",
+    "raise SystemExit('bye')\n",
+    "print(__name__, __file__)\nimport sys\nprint(sys.argv, sys.path[0])\nprint(sys.stdout.encoding)\n",
+    "print('héllo ✓')\nprint(sorted({'b', 'a', 'c'}), hash('x') == hash('x'))\nx = [1] * (10 ** 6)\nprint(len(x))\n",
+    "import atexit\natexit.register(lambda: print('at exit'))\nprint('main')\n",
+    "import threading\nt = threading.Thread(target=lambda: print('thread'))\nt.start()\n",
+    "1/0\n",
+]
+
+
+@pytest.mark.parametrize("source", ZYGOTE_PROGRAMS)
+def test_zygote_equals_plain_python3(native: NativeBackend, source: str, tmp_path: Path) -> None:
+    data = tmp_path / "in.txt"
+    data.write_text("1 2 3\n")
+    plain = NativeBackend(slots=1, zygote=False)
+    try:
+        want = plain.run(py_run(source, stdin=data, max_processes=4))
+    finally:
+        plain.close()
+    got = native.run(py_run(source, stdin=data, max_processes=4))
+    assert dict(got.extra).get("zygote") is True and dict(want.extra).get("zygote") is False, (got, want)
+    assert (got.status, got.exit_code, got.signal) == (want.status, want.exit_code, want.signal)
+    assert got.stdout == want.stdout
+    assert got.stderr == want.stderr
+
+
+def test_zygote_is_not_used_for_other_commands(native: NativeBackend) -> None:
+    r = native.run(RunSpec(command=("/usr/bin/python3", "-c", "print(7)"), language="python3"))
+    assert r.stdout == b"7\n" and dict(r.extra)["zygote"] is False
+
+
+# -- interactive ----------------------------------------------------------------------------------
+INTERACTOR = """
+import sys
+secret = int(open("input.txt").read())
+for _ in range(20):
+    line = sys.stdin.readline()
+    if not line:
+        print("no answer", file=sys.stderr); sys.exit(1)
+    g = int(line)
+    if g == secret:
+        print("=", flush=True); print("found", file=sys.stderr); sys.exit(0)
+    print("<" if g < secret else ">", flush=True)
+sys.exit(1)
+"""
+SOLUTION = """
+import sys
+lo, hi = 1, 1000
+while True:
+    mid = (lo + hi) // 2
+    print(mid, flush={flush})
+    r = sys.stdin.readline().strip()
+    if r == "=":
+        break
+    if r == "<":
+        lo = mid + 1
+    else:
+        hi = mid - 1
+"""
+
+
+def test_interactive_pipes(native: NativeBackend) -> None:
+    interactor = py_run(INTERACTOR, wall_time_s=5).with_(
+        files=(FileSpec("main.py", content=INTERACTOR.encode()), FileSpec("input.txt", content=b"777")))
+    sol, inter = native.run_interactive(py_run(SOLUTION.format(flush=True), wall_time_s=5), interactor)
+    assert (sol.status, inter.status) == (Status.OK, Status.OK), (sol, inter)
+    assert inter.stderr == b"found\n"
+    assert inter.stdout.endswith(b"=\n")  # what the interactor said is captured too
+
+
+def test_interactive_missing_flush_is_wall_tle_not_a_hang(native: NativeBackend) -> None:
+    interactor = py_run(INTERACTOR, wall_time_s=1.5).with_(
+        files=(FileSpec("main.py", content=INTERACTOR.encode()), FileSpec("input.txt", content=b"777")))
+    start = time.monotonic()
+    sol, inter = native.run_interactive(py_run(SOLUTION.format(flush=False), wall_time_s=1.5), interactor)
+    assert time.monotonic() - start < 10
+    assert sol.status is Status.TLE and sol.wall_limited
+    assert inter.status is Status.TLE and inter.wall_limited
+
+
+# -- fail closed ------------------------------------------------------------------------------------
+def test_missing_layer_refuses_unless_insecure(monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        NativeBackend(slots=1).close()
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    missing = layers.Layer("cgroups", False, "no cgroup file system", "install cgroups")
+    monkeypatch.setattr(layers, "cgroup_layer", lambda: (missing, None))
+    with pytest.raises(UnsafeSandboxError) as info:
+        NativeBackend(slots=1)
+    assert "cgroups" in info.value.message and "--insecure" in info.value.hint
+    backend = NativeBackend(slots=1, insecure=True)
+    try:
+        assert backend.secure is False and backend.missing_layers == ("cgroups",)
+        r: RunResult = backend.run(sh("echo still isolated; test -e /etc/shadow || echo no-shadow"))
+        assert r.stdout == b"still isolated\nno-shadow\n"
+    finally:
+        backend.close()
+
+
+def test_missing_bwrap_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sandbox.native.backend as nb
+
+    monkeypatch.setattr(nb, "find_bwrap", lambda: None)
+    with pytest.raises(UnsafeSandboxError, match="bubblewrap") as info:
+        open_backend("native", insecure=True)
+    assert "apt-get install bubblewrap" in info.value.hint
