@@ -202,7 +202,8 @@ def pool_features(pool: Pool) -> FeatureTable:
         k = cluster_of[c.id]
         f: dict[str, float] = {
             "cluster_size_log": math.log1p(sizes[k]),
-            "cluster_rank": float(k),
+            # Ties share a rank: the order of equal-sized clusters is arbitrary and must teach nothing.
+            "cluster_rank": float(sum(1 for size in sizes if size > sizes[k])),
             "cluster_share": sizes[k] / total,
             "cluster_size_vs_largest": sizes[k] / largest,
             "is_largest_cluster": float(sizes[k] == largest),

@@ -9,6 +9,7 @@ log-probability or run time is a defined input rather than an exception.
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -122,6 +123,16 @@ class Pool:
         """Sizes of `ordered_clusters()` counting merged samples."""
         count = {c.id: max(1, c.count) for c in self.candidates}
         return tuple(sum(count[m] for m in g) for g in self.ordered_clusters())
+
+    def shuffled(self, seed: int | str = 0) -> "Pool":
+        """The same pool with its candidates in a seeded random order.
+
+        Ties (equal cluster sizes, equal scores) are broken by candidate order; a dataset that lists
+        accepted programs first would otherwise leak its labels into every tie-break.
+        """
+        order = list(self.candidates)
+        random.Random(f"{seed}:{self.problem_id}").shuffle(order)
+        return replace(self, candidates=tuple(order))
 
     def to_json(self) -> dict[str, Any]:
         return {

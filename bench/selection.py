@@ -1,0 +1,159 @@
+"""Selection strategies side by side on real problems: top-1 precision and 10@pool.
+
+On the `clean` problems of ../shared/cp-data/codeflaws_dev.jsonl, each problem's accepted and rejected
+Codeforces submissions are the candidate pool. They really run: judged on the public tests in the
+sandbox, the survivors clustered on generated inputs (`clustering.BehaviourClustering`). The run data
+is cached per problem (see `cpagent train-scorer`), so a second run of this bench takes seconds.
+
+Scores are cross-validated with problem-grouped folds: a problem's candidates are scored by a model
+that never saw that problem. Candidate order is shuffled per problem (seeded) so that the dataset's
+order (accepted first) never breaks a tie.
+
+Figures:
+- top-1 precision: the first submission is an accepted program, over the problems where at least one
+  rejected submission passes the public tests (the problems where selection matters);
+- 10@pool: some accepted program among at most 10 submissions, over all problems with a candidate
+  that passes the public tests;
+- anchors in the same run: random among the filtered (averaged over seeds), the largest cluster
+  (AlphaCode), and the oracle (an accepted program passes the public tests at all).
+
+    nice .venv/bin/python bench/selection.py [--limit N] [--folds 5] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from agent.commands.train_scorer import CollectConfig, collect_pools, read_dataset  # noqa: E402
+from scorer.features import pool_features, pool_labels, pools_features  # noqa: E402
+from scorer.learned import MODEL_KINDS, grouped_splits, out_of_fold_scores, ranking_metrics  # noqa: E402
+from scorer.pool import Pool  # noqa: E402
+from scorer.selection import DEFAULT_STRATEGY, get_strategy, strategy_names  # noqa: E402
+
+DATASET = REPO.parent / "shared" / "cp-data" / "codeflaws_dev.jsonl"
+RANDOM_SEEDS = 50
+
+
+def _is_hard(pool: Pool) -> bool:
+    """At least one rejected program passes the public tests: the problems where selection matters."""
+    return any(pool.labels.get(c.id) is False for c in pool.filtered)
+
+
+def evaluate(pools: list[Pool], scores: dict[str, dict[str, float]], k: int) -> dict[str, dict[str, float]]:
+    """Per strategy: top-1 precision on hard problems and overall, and k@pool."""
+    hard = [p for p in pools if _is_hard(p)]
+    rows: dict[str, dict[str, float]] = {}
+    for name in strategy_names():
+        seeds = range(RANDOM_SEEDS) if name == "random" else (0,)
+        top1_hard, top1_all, solved = [], [], []
+        for seed in seeds:
+            strategy = get_strategy(name, seed=seed) if name == "random" else get_strategy(name)
+            for pool in pools:
+                chosen = strategy.select(pool.ordered_clusters(), scores[pool.problem_id], k=k).ids
+                first = bool(chosen) and pool.labels.get(chosen[0]) is True
+                any_ok = any(pool.labels.get(c) is True for c in chosen)
+                top1_all.append(first)
+                solved.append(any_ok)
+                if _is_hard(pool):
+                    top1_hard.append(first)
+        rows[name] = {
+            "top1_hard": float(np.mean(top1_hard)) if top1_hard else float("nan"),
+            "top1_all": float(np.mean(top1_all)),
+            f"{k}@pool": float(np.mean(solved)),
+        }
+    oracle = [any(p.labels.get(c.id) is True for c in p.filtered) for p in pools]
+    rows["oracle"] = {
+        "top1_hard": float(np.mean([o for o, p in zip(oracle, pools) if _is_hard(p)])) if hard else float("nan"),
+        "top1_all": float(np.mean(oracle)), f"{k}@pool": float(np.mean(oracle)),
+    }
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default=str(DATASET))
+    parser.add_argument("--limit", type=int, help="the first N clean problems (default: all)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("-k", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--backend", default="native")
+    parser.add_argument("--cache-dir", help="per-problem run data (default: the user cache, as train-scorer)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+
+    dataset = Path(args.dataset)
+    if not dataset.is_file():
+        print(f"dataset not found: {dataset}", file=sys.stderr)
+        return 2
+    problems = read_dataset(dataset, limit=args.limit)
+    start = time.monotonic()
+    pools: list[Pool] = []
+    ran = 0
+    runs = 0
+    for i, (pool, stats) in enumerate(collect_pools(problems, CollectConfig(backend=args.backend, seed=args.seed),
+                                                    cache_dir=Path(args.cache_dir) if args.cache_dir else None)):
+        pools.append(pool.shuffled(args.seed))
+        ran += not stats.get("cached")
+        runs += int(stats.get("runs", 0))
+        if (i + 1) % 50 == 0:
+            print(f"  {i + 1}/{len(problems)} problems ({time.monotonic() - start:.0f} s)", file=sys.stderr)
+    collect_s = time.monotonic() - start
+
+    usable = [p for p in pools if len(pool_features(p))]
+    table, y = pools_features(usable), pool_labels(usable)
+    splits = grouped_splits(y, table.groups, args.folds)
+    fit_start = time.monotonic()
+    oof = {kind: out_of_fold_scores(table.matrix, y, table.groups, kind, random_state=args.seed, splits=splits)
+           for kind in MODEL_KINDS}
+    fit_s = time.monotonic() - fit_start
+    metrics = {kind: ranking_metrics(y, p, table.groups) for kind, p in oof.items()}
+    # The family FeatureScorer(model="auto") would keep: better grouped-CV top-1, then log loss.
+    chosen = min(MODEL_KINDS, key=lambda kd: (-np.nan_to_num(metrics[kd]["top1"]), metrics[kd]["log_loss"]))
+
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for kind in MODEL_KINDS:
+        scores: dict[str, dict[str, float]] = {p.problem_id: {} for p in usable}
+        for cid, group, s in zip(table.ids, table.groups, oof[kind]):
+            scores[group][cid] = float(s)
+        results[kind] = evaluate(usable, scores, args.k)
+
+    hard = sum(_is_hard(p) for p in usable)
+    print(f"\n{len(problems)} clean problems, {len(usable)} with a candidate passing the public tests, "
+          f"{hard} where a rejected one passes too; {len(y)} candidates ({int(y.sum())} accepted)")
+    print(f"run data: {ran} problems run now ({runs} sandbox runs), {len(pools) - ran} from cache, "
+          f"{collect_s:.1f} s; scorer CV ({args.folds} problem-grouped folds, both families): {fit_s:.1f} s")
+    for kind in MODEL_KINDS:
+        m = metrics[kind]
+        print(f"scorer {kind:6s}: CV AUC {m['auc']:.3f}  log loss {m['log_loss']:.3f}  "
+              f"per-problem top-1 {m['top1']:.3f}" + ("   <- auto choice" if kind == chosen else ""))
+    k = args.k
+    print(f"\nscores from the {chosen} scorer (cross-validated); default strategy: {DEFAULT_STRATEGY}")
+    print(f"{'strategy':18s} {'top-1 (hard)':>13s} {'top-1 (all)':>12s} {f'{k}@pool':>8s}")
+    for name, row in results[chosen].items():
+        mark = "  (default)" if name == DEFAULT_STRATEGY else ("  (anchor)" if name in ("random", "alphacode",
+                                                                                         "oracle") else "")
+        print(f"{name:18s} {row['top1_hard']:13.3f} {row['top1_all']:12.3f} {row[f'{k}@pool']:8.3f}{mark}")
+    other = [kd for kd in MODEL_KINDS if kd != chosen][0]
+    print(f"(with the {other} scorer instead: " + ", ".join(
+        f"{n} {r['top1_hard']:.3f}" for n, r in results[other].items() if n not in ("random", "alphacode", "oracle"))
+        + ")")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "problems": len(problems), "usable": len(usable), "hard": hard, "candidates": int(len(y)),
+            "scorer_cv": metrics, "chosen": chosen, "default_strategy": DEFAULT_STRATEGY,
+            "strategies": results, "collect_s": collect_s, "fit_s": fit_s, "ran": ran,
+        }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
