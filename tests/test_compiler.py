@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,10 +22,11 @@ int main() { long long a, b; cin >> a >> b; cout << a + b << endl; }
 
 @pytest.fixture(scope="module")
 def backend():
+    name = os.environ.get("CPAGENT_TEST_BACKEND", "native")  # unsafe: develop without isolation
     try:
-        b = open_backend("native")
+        b = open_backend(name, insecure=name == "unsafe")
     except SandboxError as exc:
-        print(f"native backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
+        print(f"{name} backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
         b = open_backend("unsafe", insecure=True)
     yield b
     b.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,10 +20,11 @@ EXPECTED_IDS = {"c11", "c99", "cpp17", "cpp20", "python3", "pypy3"}
 
 @pytest.fixture(scope="module")
 def backend():
+    name = os.environ.get("CPAGENT_TEST_BACKEND", "native")  # unsafe: develop without isolation
     try:
-        b = open_backend("native")
+        b = open_backend(name, insecure=name == "unsafe")
     except SandboxError as exc:
-        print(f"native backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
+        print(f"{name} backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
         b = open_backend("unsafe", insecure=True)
     yield b
     b.close()
