@@ -41,16 +41,20 @@ def main() -> None:
     anchor = best(lambda: [json.loads(line) for line in path.open(encoding="utf-8")], args.repeat)
     figure = best(lambda: read_jsonl(path), args.repeat)
     n = len(read_jsonl(path))
-    print(f"read_jsonl({path.name}, {size_mb:.0f} MB, {n} problems): {figure:.2f} s"
-          f"   anchor json.loads per line: {anchor:.2f} s   ratio {figure / anchor:.1f}x")
+    print(
+        f"read_jsonl({path.name}, {size_mb:.0f} MB, {n} problems): {figure:.2f} s"
+        f"   anchor json.loads per line: {anchor:.2f} s   ratio {figure / anchor:.1f}x"
+    )
 
     pages = sorted((CP_DATA / "fixtures" / "codeforces_html").glob("*.html"))
     texts = [p.read_text(encoding="utf-8") for p in pages]
     anchor = best(lambda: [BeautifulSoup(t, "lxml") for t in texts], args.repeat)
     figure = best(lambda: [parse_problem_page(t) for t in texts], args.repeat)
-    print(f"parse_problem_page x{len(texts)} saved pages: {figure * 1000 / len(texts):.1f} ms/page"
-          f"   anchor BeautifulSoup(lxml) alone: {anchor * 1000 / len(texts):.1f} ms/page"
-          f"   ratio {figure / anchor:.1f}x")
+    print(
+        f"parse_problem_page x{len(texts)} saved pages: {figure * 1000 / len(texts):.1f} ms/page"
+        f"   anchor BeautifulSoup(lxml) alone: {anchor * 1000 / len(texts):.1f} ms/page"
+        f"   ratio {figure / anchor:.1f}x"
+    )
 
 
 if __name__ == "__main__":

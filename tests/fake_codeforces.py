@@ -31,15 +31,18 @@ def page(text: str, status: int = 200, **kw) -> Reply:
 
 
 def api_ok(result) -> Reply:
-    return Reply(body=json.dumps({"status": "OK", "result": result}).encode(), content_type="application/json")
+    return Reply(
+        body=json.dumps({"status": "OK", "result": result}).encode(), content_type="application/json"
+    )
 
 
 def api_body(text: str, status: int = 200) -> Reply:
     return Reply(status=status, body=text.encode("utf-8"), content_type="application/json")
 
 
-CALL_LIMIT = Reply(status=503, body=b'{"status":"FAILED","comment":"Call limit exceeded"}',
-                   content_type="application/json")
+CALL_LIMIT = Reply(
+    status=503, body=b'{"status":"FAILED","comment":"Call limit exceeded"}', content_type="application/json"
+)
 DROP = Reply(drop=True)
 
 
@@ -74,7 +77,9 @@ def start(fake: FakeCodeforces) -> tuple[ThreadingHTTPServer, threading.Thread]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             parts = urlsplit(self.path)
-            fake.seen.append(Seen(parts.path, parts.query, time.monotonic(), self.headers.get("User-Agent", "")))
+            fake.seen.append(
+                Seen(parts.path, parts.query, time.monotonic(), self.headers.get("User-Agent", ""))
+            )
             reply = fake._next(parts.path)
             if reply.delay_s:
                 time.sleep(reply.delay_s)

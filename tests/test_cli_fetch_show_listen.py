@@ -20,8 +20,16 @@ from fake_codeforces import FakeCodeforces, page, start
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = Path(__file__).resolve().parent / "data" / "codeforces_pages"
-CONTRACT = ("name", "time_limit_s", "memory_mb", "interactive", "input_file", "output_file", "statement",
-            "public_tests")
+CONTRACT = (
+    "name",
+    "time_limit_s",
+    "memory_mb",
+    "interactive",
+    "input_file",
+    "output_file",
+    "statement",
+    "public_tests",
+)
 
 
 @pytest.fixture()
@@ -53,9 +61,12 @@ def test_fetch_writes_a_problem_directory_and_prints_the_contract(cf, tmp_path, 
     data = _json_out(capsys)
     for key in CONTRACT:
         assert key in data
-    assert data["name"] == "Equalize Prices Again" and data["time_limit_s"] == 1.0 and data["memory_mb"] == 256
-    assert data["public_tests"] == [{"input": "3\n5\n1 2 3 4 5\n3\n1 2 2\n4\n1 1 1 1\n", "output": "3\n2\n1\n",
-                                     "name": "01"}]
+    assert (
+        data["name"] == "Equalize Prices Again" and data["time_limit_s"] == 1.0 and data["memory_mb"] == 256
+    )
+    assert data["public_tests"] == [
+        {"input": "3\n5\n1 2 3 4 5\n3\n1 2 2\n4\n1 1 1 1\n", "output": "3\n2\n1\n", "name": "01"}
+    ]
     problem = read_problem_dir(tmp_path / "1234A")
     assert problem.name == data["name"] and problem.public_tests[0].output == "3\n2\n1\n"
 
@@ -75,8 +86,13 @@ def test_fetch_failures_are_one_line_with_a_hint_and_write_nothing(cf, tmp_path,
     cf.route("/contest/1/problem/A", page((PAGES / "challenge.html").read_text(), 403))
     cf.route("/contest/2/problem/A", page((PAGES / "not_a_problem.html").read_text()))
     cf.route("/gym/100524/problem/A", page((PAGES / "pdf_problem.html").read_text()))
-    for spec, words in [("1A", "Cloudflare"), ("2A", "not a Codeforces problem page"),
-                        ("gym 100524 a", "only a PDF"), ("3A", "not found"), ("hello", "does not name")]:
+    for spec, words in [
+        ("1A", "Cloudflare"),
+        ("2A", "not a Codeforces problem page"),
+        ("gym 100524 a", "only a PDF"),
+        ("3A", "not found"),
+        ("hello", "does not name"),
+    ]:
         assert main(["fetch", spec, "-o", "result"]) == 2
         err = capsys.readouterr().err
         assert words in err and "[FAILURE]" in err and "[HINT]" in err and "Traceback" not in err
@@ -110,12 +126,29 @@ def test_fetch_a_whole_contest(cf, tmp_path, capsys):
 
 
 def test_fetch_html_file_with_the_real_console_script(cp_data, tmp_path):
-    env = {**os.environ, "CPAGENT_CACHE_DIR": str(tmp_path / "cache"),
-           "CPAGENT_CODEFORCES_URL": "http://127.0.0.1:9"}  # --html must not touch the network
+    env = {
+        **os.environ,
+        "CPAGENT_CACHE_DIR": str(tmp_path / "cache"),
+        "CPAGENT_CODEFORCES_URL": "http://127.0.0.1:9",
+    }  # --html must not touch the network
     proc = subprocess.run(
-        [sys.executable, "-m", "agent", "fetch", "--html",
-         str(cp_data / "fixtures" / "codeforces_html" / "group357817c.html"), "-o", str(tmp_path / "ice"), "--json"],
-        capture_output=True, text=True, timeout=60, cwd=REPO, env=env)
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "fetch",
+            "--html",
+            str(cp_data / "fixtures" / "codeforces_html" / "group357817c.html"),
+            "-o",
+            str(tmp_path / "ice"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["name"] == "Ice Skating" and [t["output"] for t in data["public_tests"]] == ["1\n", "0\n"]
@@ -137,8 +170,19 @@ def test_show_reads_every_source(cp_data, tmp_path, capsys):
 
 
 def test_show_problem_dir_round_trips_through_fetch(cp_data, tmp_path, capsys):
-    assert main(["fetch", "--html", str(cp_data / "fixtures" / "codeforces_html" / "1234a.html"),
-                 "-o", str(tmp_path / "a"), "--json"]) == 0
+    assert (
+        main(
+            [
+                "fetch",
+                "--html",
+                str(cp_data / "fixtures" / "codeforces_html" / "1234a.html"),
+                "-o",
+                str(tmp_path / "a"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     fetched = _json_out(capsys)
     assert main(["show", str(tmp_path / "a"), "--json"]) == 0
     assert _json_out(capsys) == fetched
@@ -161,8 +205,13 @@ def _free_port() -> int:
 
 def _listen(tmp_path, *extra: str) -> tuple[subprocess.Popen, int]:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "agent", "listen", "--port", str(port), "-o", str(tmp_path / "got"),
-                             *extra], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent", "listen", "--port", str(port), "-o", str(tmp_path / "got"), *extra],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -177,12 +226,15 @@ def _listen(tmp_path, *extra: str) -> tuple[subprocess.Popen, int]:
 
 
 def _post(port: int, body: bytes) -> int:
-    return requests.post(f"http://127.0.0.1:{port}/", data=body, timeout=10,
-                         headers={"Content-Type": "application/json"}).status_code
+    return requests.post(
+        f"http://127.0.0.1:{port}/", data=body, timeout=10, headers={"Content-Type": "application/json"}
+    ).status_code
 
 
 def test_listen_once_saves_the_posted_problem(cp_data, tmp_path):
-    data = json.loads((cp_data / "fixtures" / "codeforces_parsed" / "problem__file-input-output.json").read_text())
+    data = json.loads(
+        (cp_data / "fixtures" / "codeforces_parsed" / "problem__file-input-output.json").read_text()
+    )
     proc, port = _listen(tmp_path, "--once", "--timeout", "60", "--json")
     try:
         assert _post(port, b"{not json") == 400  # a bad request does not stop the listener

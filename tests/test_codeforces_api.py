@@ -28,7 +28,9 @@ def _fixture(cp_data, prefix: str) -> dict:
 
 
 def test_standings(cp_data):
-    standings = parse_standings(_fixture(cp_data, "contest.standings___contest_standings__standings_374__")["result"])
+    standings = parse_standings(
+        _fixture(cp_data, "contest.standings___contest_standings__standings_374__")["result"]
+    )
     assert standings.contest.id == 374 and standings.contest.name == "Codeforces Round #220 (Div. 2)"
     assert standings.contest.duration_s == 7200 and standings.contest.phase == "FINISHED"
     assert [p.index for p in standings.problems][:2] == ["A", "B"]
@@ -41,7 +43,9 @@ def test_standings(cp_data):
 
 
 def test_standings_second_page(cp_data):
-    page = parse_standings(_fixture(cp_data, "contest.standings___contest_standings__standings_374_offset_1")["result"])
+    page = parse_standings(
+        _fixture(cp_data, "contest.standings___contest_standings__standings_374_offset_1")["result"]
+    )
     assert page.rows[0].rank >= 50
 
 
@@ -57,8 +61,10 @@ def test_status(cp_data):
 
 def test_problemset_with_solved_counts(cp_data):
     problems = parse_problemset(
-        _fixture(cp_data, "problemset.problems___problemset_problem_statices__problem_statistics_query_tags_dp___")
-        ["result"])
+        _fixture(
+            cp_data, "problemset.problems___problemset_problem_statices__problem_statistics_query_tags_dp___"
+        )["result"]
+    )
     assert len(problems) == 489
     assert all("dp" in p.tags for p in problems)
     assert all(p.solved_count is not None for p in problems)
@@ -69,12 +75,23 @@ def test_user_rating(cp_data):
     changes = parse_rating(_fixture(cp_data, "user.rating___")["result"])
     assert len(changes) == 73
     assert changes[0].contest_id == 1 and changes[0].old_rating == 1500 and changes[0].new_rating == 1502
-    assert all(a.new_rating == b.old_rating for a, b in zip(changes, changes[1:]))
+    assert all(a.new_rating == b.old_rating for a, b in zip(changes, changes[1:], strict=False))
 
 
 def test_contest_list_parsing():
-    contests = parse_contest_list([{"id": 1873, "name": "Round", "type": "ICPC", "phase": "FINISHED",
-                                    "frozen": False, "durationSeconds": 8100, "startTimeSeconds": 1695047700}])
+    contests = parse_contest_list(
+        [
+            {
+                "id": 1873,
+                "name": "Round",
+                "type": "ICPC",
+                "phase": "FINISHED",
+                "frozen": False,
+                "durationSeconds": 8100,
+                "startTimeSeconds": 1695047700,
+            }
+        ]
+    )
     assert contests[0].id == 1873 and contests[0].duration_s == 8100
 
 
@@ -87,8 +104,10 @@ def test_missing_field_is_a_clear_error():
 def api(tmp_path):
     fake = FakeCodeforces()
     server, thread = start(fake)
-    client = CodeforcesClient(ClientConfig(base_url=fake.base_url, min_interval_s=0.0, timeout_s=2, backoff_s=0.01),
-                              ResponseCache(tmp_path))
+    client = CodeforcesClient(
+        ClientConfig(base_url=fake.base_url, min_interval_s=0.0, timeout_s=2, backoff_s=0.01),
+        ResponseCache(tmp_path),
+    )
     yield fake, CodeforcesApi(client)
     server.shutdown()
     server.server_close()
@@ -102,11 +121,15 @@ def _serve_fixture(fake, cp_data, path: str, prefix: str) -> None:
 
 def test_each_method_requests_its_path_and_parameters(api, cp_data):
     fake, client = api
-    _serve_fixture(fake, cp_data, "/api/contest.standings", "contest.standings___contest_standings__standings_374__")
+    _serve_fixture(
+        fake, cp_data, "/api/contest.standings", "contest.standings___contest_standings__standings_374__"
+    )
     _serve_fixture(fake, cp_data, "/api/contest.status", "contest.status___contest_status__status_374__")
     _serve_fixture(fake, cp_data, "/api/problemset.problems", "problemset.problems___")
     _serve_fixture(fake, cp_data, "/api/user.rating", "user.rating___")
-    fake.route("/api/contest.list", Reply(body=b'{"status":"OK","result":[]}', content_type="application/json"))
+    fake.route(
+        "/api/contest.list", Reply(body=b'{"status":"OK","result":[]}', content_type="application/json")
+    )
 
     assert client.contest_standings(374, from_=1, count=50).contest.id == 374
     assert len(client.contest_status(374, count=50)) == 50

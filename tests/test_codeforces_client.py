@@ -35,7 +35,9 @@ def test_page_is_fetched_with_user_agent_and_cached(fake, tmp_path):
     fake.route("/contest/1/problem/A", page("<html>A</html>"))
     client = make_client(fake, tmp_path)
     assert client.get_page("/contest/1/problem/A") == "<html>A</html>"
-    assert client.get_page("https://codeforces.com/contest/1/problem/A") == "<html>A</html>"  # cache, any host
+    assert (
+        client.get_page("https://codeforces.com/contest/1/problem/A") == "<html>A</html>"
+    )  # cache, any host
     assert len(fake.hits("/contest/1/problem/A")) == 1
     assert fake.seen[0].user_agent.startswith("cpagent/")
     entry = client.cache.get(client.url("/contest/1/problem/A"))
@@ -61,12 +63,16 @@ def test_calls_are_spaced(fake, tmp_path):
         client.call_api("user.rating", {"handle": handle}, max_age_s=0)
     times = [s.at for s in fake.seen]
     assert len(times) == 3
-    assert min(b - a for a, b in zip(times, times[1:])) >= 0.28
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.28
 
 
 def test_call_limit_exceeded_is_retried_with_backoff(fake, tmp_path):
-    fake.route("/api/contest.list", CALL_LIMIT, CALL_LIMIT, api_ok([{"id": 1, "name": "R1", "type": "CF",
-                                                                    "phase": "FINISHED"}]))
+    fake.route(
+        "/api/contest.list",
+        CALL_LIMIT,
+        CALL_LIMIT,
+        api_ok([{"id": 1, "name": "R1", "type": "CF", "phase": "FINISHED"}]),
+    )
     waits: list[float] = []
     client = make_client(fake, tmp_path, backoff_s=0.5, sleep=lambda s: waits.append(s))
     assert client.call_api("contest.list", {"gym": "false"})[0]["name"] == "R1"
@@ -135,8 +141,12 @@ def test_dropped_connection_is_retried(fake, tmp_path):
 def test_unreachable_host(tmp_path):
     with socket_port() as port:
         pass  # the port is free again: nothing listens there
-    client = CodeforcesClient(ClientConfig(base_url=f"http://127.0.0.1:{port}", min_interval_s=0, timeout_s=1,
-                                           retries=1, backoff_s=0.01), ResponseCache(tmp_path))
+    client = CodeforcesClient(
+        ClientConfig(
+            base_url=f"http://127.0.0.1:{port}", min_interval_s=0, timeout_s=1, retries=1, backoff_s=0.01
+        ),
+        ResponseCache(tmp_path),
+    )
     with pytest.raises(NetworkError) as info:
         client.get_page("/contest/1/problem/A")
     assert f"127.0.0.1:{port}/contest/1/problem/A" in info.value.message
@@ -144,8 +154,10 @@ def test_unreachable_host(tmp_path):
 
 
 def test_api_failure_is_not_retried_and_names_the_reason(fake, tmp_path):
-    fake.route("/api/contest.standings",
-               api_body('{"status":"FAILED","comment":"contestId: Contest with id 99999 not found"}', 400))
+    fake.route(
+        "/api/contest.standings",
+        api_body('{"status":"FAILED","comment":"contestId: Contest with id 99999 not found"}', 400),
+    )
     with pytest.raises(ApiError, match="Contest with id 99999 not found"):
         make_client(fake, tmp_path).call_api("contest.standings", {"contestId": 99999})
     assert len(fake.seen) == 1

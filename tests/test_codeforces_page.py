@@ -29,13 +29,16 @@ def test_saved_page_matches_expected_parse(cp_data, stem):
     folder = cp_data / "fixtures" / "codeforces_html"
     case = json.loads((folder / f"{stem}.json").read_text())
     expected = case["expected"]
-    problem = parse_problem_page((folder / case["info"]["data"]).read_text(encoding="utf-8"), case["info"]["url"])
+    problem = parse_problem_page(
+        (folder / case["info"]["data"]).read_text(encoding="utf-8"), case["info"]["url"]
+    )
     assert problem.name == expected["name"]
     assert problem.index == expected["mark"]
     assert problem.time_limit_s == expected["time_limit"]
     assert problem.memory_mb == expected["memory_limit"]
     assert [(t.input, t.output) for t in problem.public_tests] == [
-        (t["input"], t["expected"]) for t in expected["tests"]]
+        (t["input"], t["expected"]) for t in expected["tests"]
+    ]
     assert problem.contest_id == str(expected["contest"]["_uid"])
     assert problem.meta["contest_name"] == expected["contest"]["name"]
     if "group" in expected:
@@ -66,7 +69,11 @@ def _plain(text: str) -> str:
 
 
 def _br(text: str) -> str:
-    return "<pre>" + "".join(html.escape(line, quote=False) + "<br />" for line in text.split("\n")[:-1]) + "</pre>"
+    return (
+        "<pre>"
+        + "".join(html.escape(line, quote=False) + "<br />" for line in text.split("\n")[:-1])
+        + "</pre>"
+    )
 
 
 def _nbsp(text: str) -> str:  # Codeforces writes an empty sample line as &nbsp;
@@ -75,8 +82,15 @@ def _nbsp(text: str) -> str:  # Codeforces writes an empty sample line as &nbsp;
 
 
 def _entities(text: str) -> str:  # every special character as an entity, some numeric
-    return "<pre>\n" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
-        "#", "&#35;").replace("=", "&#x3D;") + "</pre>"
+    return (
+        "<pre>\n"
+        + text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("#", "&#35;")
+        .replace("=", "&#x3D;")
+        + "</pre>"
+    )
 
 
 def _example_lines(text: str, deep: bool = False) -> str:
@@ -84,9 +98,11 @@ def _example_lines(text: str, deep: bool = False) -> str:
     for n, line in enumerate(text.split("\n")[:-1]):
         body = html.escape(line, quote=False) or "<br />"
         if deep:
-            body = f"<span><span class=\"x\">{body}</span></span>"
+            body = f'<span><span class="x">{body}</span></span>'
         parity = "even" if n % 2 == 0 else "odd"
-        out.append(f'<div class="test-example-line test-example-line-{parity} test-example-line-{n}">{body}</div>')
+        out.append(
+            f'<div class="test-example-line test-example-line-{parity} test-example-line-{n}">{body}</div>'
+        )
     inner = "".join(out)
     if deep:
         inner = '<div class="wrapper">' + inner + "</div>"
@@ -94,15 +110,36 @@ def _example_lines(text: str, deep: bool = False) -> str:
 
 
 LABELS = {
-    "en": dict(TL_LABEL="time limit per test", ML_LABEL="memory limit per test", IN_LABEL="input",
-               OUT_LABEL="output", INPUT_TITLE="Input", OUTPUT_TITLE="Output", EXAMPLES_TITLE="Examples",
-               NOTE_TITLE="Note", STDIN="standard input", STDOUT="standard output",
-               TL_UNIT="seconds", ML_UNIT="megabytes", INTERACTION="Interaction"),
-    "ru": dict(TL_LABEL="ограничение по времени на тест", ML_LABEL="ограничение по памяти на тест",
-               IN_LABEL="ввод", OUT_LABEL="вывод", INPUT_TITLE="Входные данные", OUTPUT_TITLE="Выходные данные",
-               EXAMPLES_TITLE="Примеры", NOTE_TITLE="Примечание", STDIN="стандартный ввод",
-               STDOUT="стандартный вывод", TL_UNIT="секунды", ML_UNIT="мегабайт",
-               INTERACTION="Протокол взаимодействия"),
+    "en": dict(
+        TL_LABEL="time limit per test",
+        ML_LABEL="memory limit per test",
+        IN_LABEL="input",
+        OUT_LABEL="output",
+        INPUT_TITLE="Input",
+        OUTPUT_TITLE="Output",
+        EXAMPLES_TITLE="Examples",
+        NOTE_TITLE="Note",
+        STDIN="standard input",
+        STDOUT="standard output",
+        TL_UNIT="seconds",
+        ML_UNIT="megabytes",
+        INTERACTION="Interaction",
+    ),
+    "ru": dict(
+        TL_LABEL="ограничение по времени на тест",
+        ML_LABEL="ограничение по памяти на тест",
+        IN_LABEL="ввод",
+        OUT_LABEL="вывод",
+        INPUT_TITLE="Входные данные",
+        OUTPUT_TITLE="Выходные данные",
+        EXAMPLES_TITLE="Примеры",
+        NOTE_TITLE="Примечание",
+        STDIN="стандартный ввод",
+        STDOUT="стандартный вывод",
+        TL_UNIT="секунды",
+        ML_UNIT="мегабайт",
+        INTERACTION="Протокол взаимодействия",
+    ),
 }
 
 # case → (sample markup, options)
@@ -136,7 +173,9 @@ def _contest_href(url: str) -> str:
     return parse_specifier(url).contest_path()
 
 
-def render_statement(expected: dict, markup: Callable[[str], str], lang: str = "en", cursive: bool = False) -> str:
+def render_statement(
+    expected: dict, markup: Callable[[str], str], lang: str = "en", cursive: bool = False
+) -> str:
     labels = LABELS[lang]
     stream_in = expected["input"].get("fileName", labels["STDIN"])
     stream_out = expected["output"].get("fileName", labels["STDOUT"])
@@ -146,27 +185,45 @@ def render_statement(expected: dict, markup: Callable[[str], str], lang: str = "
     samples = "".join(
         f'<div class="input"><div class="title">Input</div>{markup(t["input"])}</div>'
         f'<div class="output"><div class="title">Output</div>{markup(t["output"])}</div>'
-        for t in expected["tests"])
+        for t in expected["tests"]
+    )
     extra = ""
     if expected["interactive"]:
-        extra = (f'<div class="interaction-specification"><div class="section-title">{labels["INTERACTION"]}'
-                 "</div><p>Ask queries and flush the output.</p></div>")
+        extra = (
+            f'<div class="interaction-specification"><div class="section-title">{labels["INTERACTION"]}'
+            "</div><p>Ask queries and flush the output.</p></div>"
+        )
     seconds = expected["timeLimit"] / 1000
-    return _fill((PAGES / "statement.html").read_text(encoding="utf-8"), {
-        **{k: v for k, v in labels.items() if k not in ("STDIN", "STDOUT", "TL_UNIT", "ML_UNIT", "INTERACTION")},
-        "TITLE": html.escape(expected["name"]), "TL": f"{seconds:g} {labels['TL_UNIT']}",
-        "ML": f"{expected['memoryLimit']} {labels['ML_UNIT']}", "INPUT": stream_in, "OUTPUT": stream_out,
-        "SAMPLES": samples, "EXTRA": extra,
-    })
+    return _fill(
+        (PAGES / "statement.html").read_text(encoding="utf-8"),
+        {
+            **{
+                k: v
+                for k, v in labels.items()
+                if k not in ("STDIN", "STDOUT", "TL_UNIT", "ML_UNIT", "INTERACTION")
+            },
+            "TITLE": html.escape(expected["name"]),
+            "TL": f"{seconds:g} {labels['TL_UNIT']}",
+            "ML": f"{expected['memoryLimit']} {labels['ML_UNIT']}",
+            "INPUT": stream_in,
+            "OUTPUT": stream_out,
+            "SAMPLES": samples,
+            "EXTRA": extra,
+        },
+    )
 
 
 def render_problem_page(expected: dict, markup: Callable[[str], str], **options) -> str:
     index = expected["name"].split(".", 1)[0]
-    return _fill((PAGES / "problem_page.html").read_text(encoding="utf-8"), {
-        "INDEX": index, "CONTEST_HREF": _contest_href(expected["url"]),
-        "CONTEST_NAME": html.escape(expected["group"].removeprefix("Codeforces - ")),
-        "STATEMENT": render_statement(expected, markup, **options),
-    })
+    return _fill(
+        (PAGES / "problem_page.html").read_text(encoding="utf-8"),
+        {
+            "INDEX": index,
+            "CONTEST_HREF": _contest_href(expected["url"]),
+            "CONTEST_NAME": html.escape(expected["group"].removeprefix("Codeforces - ")),
+            "STATEMENT": render_statement(expected, markup, **options),
+        },
+    )
 
 
 def _assert_matches(problem, expected: dict) -> None:
@@ -177,12 +234,15 @@ def _assert_matches(problem, expected: dict) -> None:
     assert problem.input_file == expected["input"].get("fileName")
     assert problem.output_file == expected["output"].get("fileName")
     assert [(t.input, t.output) for t in problem.public_tests] == [
-        (t["input"], t["output"]) for t in expected["tests"]]
+        (t["input"], t["output"]) for t in expected["tests"]
+    ]
 
 
 @pytest.mark.parametrize("case", sorted(PROBLEM_CASES))
 def test_quirk_page_parses_as_expected(cp_data, case):
-    fixture = json.loads((cp_data / "fixtures" / "codeforces_parsed" / f"{case}.json").read_text(encoding="utf-8"))
+    fixture = json.loads(
+        (cp_data / "fixtures" / "codeforces_parsed" / f"{case}.json").read_text(encoding="utf-8")
+    )
     markup, options = PROBLEM_CASES[case]
     page = render_problem_page(fixture["result"], markup, **options)
     problem = parse_problem_page(page, fixture["url"])
@@ -191,31 +251,47 @@ def test_quirk_page_parses_as_expected(cp_data, case):
 
 
 def _acmsguru_samples_in_table(tests: list[dict]) -> str:
-    rows = "".join(f'<tr><td><font face="Courier New"><pre>{html.escape(t["input"])}</pre></font></td>'
-                   f'<td><font face="Courier New"><pre>{html.escape(t["output"])}</pre></font></td></tr>'
-                   for t in tests)
+    rows = "".join(
+        f'<tr><td><font face="Courier New"><pre>{html.escape(t["input"])}</pre></font></td>'
+        f'<td><font face="Courier New"><pre>{html.escape(t["output"])}</pre></font></td></tr>'
+        for t in tests
+    )
     return f'<table border="1"><tr><td>Input</td><td>Output</td></tr>{rows}</table>'
 
 
 def _acmsguru_samples_plain(tests: list[dict]) -> str:
-    return "".join(f'<table border="1"><tr><td><pre>sample input</pre></td><td><pre>sample output</pre></td></tr>'
-                   f'<tr><td><pre>{html.escape(t["input"])}</pre></td><td><pre>{html.escape(t["output"])}</pre>'
-                   "</td></tr></table>" for t in tests)
+    return "".join(
+        f'<table border="1"><tr><td><pre>sample input</pre></td><td><pre>sample output</pre></td></tr>'
+        f'<tr><td><pre>{html.escape(t["input"])}</pre></td><td><pre>{html.escape(t["output"])}</pre>'
+        "</td></tr></table>"
+        for t in tests
+    )
 
 
-@pytest.mark.parametrize("case,template,samples", [
-    ("problem__acm-sgu-ru-inside-table", "acmsguru_in_table.html", _acmsguru_samples_in_table),
-    ("problem__acm-sgu-ru-not-inside-table", "acmsguru_plain.html", _acmsguru_samples_plain),
-])
+@pytest.mark.parametrize(
+    "case,template,samples",
+    [
+        ("problem__acm-sgu-ru-inside-table", "acmsguru_in_table.html", _acmsguru_samples_in_table),
+        ("problem__acm-sgu-ru-not-inside-table", "acmsguru_plain.html", _acmsguru_samples_plain),
+    ],
+)
 def test_acmsguru_pages(cp_data, case, template, samples):
-    fixture = json.loads((cp_data / "fixtures" / "codeforces_parsed" / f"{case}.json").read_text(encoding="utf-8"))
+    fixture = json.loads(
+        (cp_data / "fixtures" / "codeforces_parsed" / f"{case}.json").read_text(encoding="utf-8")
+    )
     expected = fixture["result"]
-    page = _fill((PAGES / template).read_text(encoding="utf-8"), {
-        "INDEX": expected["name"].split(".")[0], "TITLE": html.escape(expected["name"]),
-        "TL": f"{expected['timeLimit'] / 1000:g}",
-        # Our pages state KB as the archive does; we read KB as KiB (Competitive Companion divides by 1000).
-        "ML_KB": expected["memoryLimit"] * 1024, "SAMPLES": samples(expected["tests"]),
-    })
+    page = _fill(
+        (PAGES / template).read_text(encoding="utf-8"),
+        {
+            "INDEX": expected["name"].split(".")[0],
+            "TITLE": html.escape(expected["name"]),
+            "TL": f"{expected['timeLimit'] / 1000:g}",
+            # Our pages state KB as the archive does; we read KB as KiB
+            # (Competitive Companion divides by 1000).
+            "ML_KB": expected["memoryLimit"] * 1024,
+            "SAMPLES": samples(expected["tests"]),
+        },
+    )
     problem = parse_problem_page(page, fixture["url"])
     _assert_matches(problem, expected)
     assert problem.id == f"acmsguru{expected['name'].split('.')[0]}"
@@ -223,18 +299,28 @@ def test_acmsguru_pages(cp_data, case, template, samples):
 
 @pytest.mark.parametrize("case", ["contest__complete-problemset", "contest__normal"])
 def test_contest_page_with_every_statement(cp_data, case):
-    fixture = json.loads((cp_data / "fixtures" / "codeforces_parsed" / f"{case}.json").read_text(encoding="utf-8"))
+    fixture = json.loads(
+        (cp_data / "fixtures" / "codeforces_parsed" / f"{case}.json").read_text(encoding="utf-8")
+    )
     results = fixture["result"]
     statements = "".join(
         f'<div class="problemindexholder" problemindex="{r["name"].split(".")[0]}"><div class="ttypography">'
-        + render_statement(r, _plain) + "</div></div>" for r in results)
-    page = _fill((PAGES / "complete_problemset.html").read_text(encoding="utf-8"), {
-        "CONTEST_HREF": _contest_href(fixture["url"]),
-        "CONTEST_NAME": html.escape(results[0]["group"].removeprefix("Codeforces - ")), "PROBLEMS": statements})
+        + render_statement(r, _plain)
+        + "</div></div>"
+        for r in results
+    )
+    page = _fill(
+        (PAGES / "complete_problemset.html").read_text(encoding="utf-8"),
+        {
+            "CONTEST_HREF": _contest_href(fixture["url"]),
+            "CONTEST_NAME": html.escape(results[0]["group"].removeprefix("Codeforces - ")),
+            "PROBLEMS": statements,
+        },
+    )
     problems = parse_problem_pages(page, fixture["url"])
     assert len(problems) == len(results)
     contest = _contest_href(fixture["url"]).rsplit("/", 1)[1]
-    for problem, expected in zip(problems, results):
+    for problem, expected in zip(problems, results, strict=True):
         _assert_matches(problem, expected)
         assert problem.id == f"{contest}{problem.index}"
     with pytest.raises(ProblemFormatError, match=f"holds {len(results)} problems"):
@@ -242,7 +328,9 @@ def test_contest_page_with_every_statement(cp_data, case):
 
 
 def test_pdf_only_problem_is_refused_with_a_clear_message(cp_data):
-    fixture = json.loads((cp_data / "fixtures" / "codeforces_parsed" / "contest__statements-in-pdf.json").read_text())
+    fixture = json.loads(
+        (cp_data / "fixtures" / "codeforces_parsed" / "contest__statements-in-pdf.json").read_text()
+    )
     assert all(not r["tests"] for r in fixture["result"])  # what the extension found: no samples at all
     page = (PAGES / "pdf_problem.html").read_text(encoding="utf-8")
     with pytest.raises(PdfStatementError, match="only a PDF") as info:
@@ -269,8 +357,10 @@ def test_challenge_page_saved_by_mistake_is_named():
 # -- Markdown and sample details, on our own invented page -----------------------------------------------
 @pytest.fixture(scope="module")
 def quirky():
-    return parse_problem_page((PAGES / "markdown_quirks.html").read_text(encoding="utf-8"),
-                              "https://codeforces.com/contest/4242/problem/C")
+    return parse_problem_page(
+        (PAGES / "markdown_quirks.html").read_text(encoding="utf-8"),
+        "https://codeforces.com/contest/4242/problem/C",
+    )
 
 
 def test_header_fields(quirky):
@@ -302,12 +392,15 @@ def test_statement_markdown(quirky):
     assert "Input 1:\n```\n2\n3 <>\n" in md
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("\n1 2\n", "1 2\n"),  # the newline after <pre> is markup
-    ("1 2   \n3\n\n\n", "1 2\n3\n"),  # trailing spaces and blank tail dropped
-    ("\u00a0\n5 4\n\u00a0\n", "\n5 4\n"),  # an nbsp line is an empty line of the sample
-    ("a\r\nb", "a\nb\n"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("\n1 2\n", "1 2\n"),  # the newline after <pre> is markup
+        ("1 2   \n3\n\n\n", "1 2\n3\n"),  # trailing spaces and blank tail dropped
+        ("\u00a0\n5 4\n\u00a0\n", "\n5 4\n"),  # an nbsp line is an empty line of the sample
+        ("a\r\nb", "a\nb\n"),
+        ("", ""),
+    ],
+)
 def test_normalize_sample(raw, expected):
     assert normalize_sample(raw) == expected

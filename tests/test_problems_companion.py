@@ -12,7 +12,9 @@ from agent.problems.oj_api import problem_from_oj_api, read_oj_api
 
 
 def _parsed(cp_data, case):
-    return json.loads((cp_data / "fixtures" / "codeforces_parsed" / f"{case}.json").read_text(encoding="utf-8"))
+    return json.loads(
+        (cp_data / "fixtures" / "codeforces_parsed" / f"{case}.json").read_text(encoding="utf-8")
+    )
 
 
 def test_file_io_problem(cp_data):
@@ -33,8 +35,16 @@ def test_interactive_and_gym_file_input_only(cp_data):
     assert (gym.time_limit_s, gym.memory_mb) == (4.0, 1024)
 
 
-@pytest.mark.parametrize("case", ["problem__normal", "problem__nbsp", "problem__russian-stdin-stdout",
-                                  "problem__acm-sgu-ru-inside-table", "problem__inside-group"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "problem__normal",
+        "problem__nbsp",
+        "problem__russian-stdin-stdout",
+        "problem__acm-sgu-ru-inside-table",
+        "problem__inside-group",
+    ],
+)
 def test_every_extension_output_reads(cp_data, case):
     data = _parsed(cp_data, case)["result"]
     p = problem_from_companion(data)
@@ -44,9 +54,18 @@ def test_every_extension_output_reads(cp_data, case):
 
 
 def test_multi_number_and_non_codeforces(tmp_path):
-    data = {"name": "Digit Sums", "group": "Some Judge", "url": "https://judge.example/p/17", "interactive": False,
-            "memoryLimit": 64, "timeLimit": 500, "tests": [{"input": "1\n", "output": "1\n"}],
-            "testType": "multiNumber", "input": {"type": "stdin"}, "output": {"type": "stdout"}}
+    data = {
+        "name": "Digit Sums",
+        "group": "Some Judge",
+        "url": "https://judge.example/p/17",
+        "interactive": False,
+        "memoryLimit": 64,
+        "timeLimit": 500,
+        "tests": [{"input": "1\n", "output": "1\n"}],
+        "testType": "multiNumber",
+        "input": {"type": "stdin"},
+        "output": {"type": "stdout"},
+    }
     p = problem_from_companion(data)
     assert (p.id, p.name, p.multi_test, p.time_limit_s) == ("digit-sums", "Digit Sums", True, 0.5)
     assert p.source_url == "https://judge.example/p/17" and p.contest_id is None
@@ -55,11 +74,14 @@ def test_multi_number_and_non_codeforces(tmp_path):
     assert [q.id for q in read_companion(path)] == ["digit-sums", "other"]
 
 
-@pytest.mark.parametrize("change,match", [
-    ({"tests": None}, "field 'tests'"),
-    ({"timeLimit": "slow"}, "timeLimit"),
-    ({"input": {"type": "file"}}, "field 'input' has type 'file' without a usable fileName"),
-])
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        ({"tests": None}, "field 'tests'"),
+        ({"timeLimit": "slow"}, "timeLimit"),
+        ({"input": {"type": "file"}}, "field 'input' has type 'file' without a usable fileName"),
+    ],
+)
 def test_bad_companion(change, match):
     data = {"name": "X", "url": "", "memoryLimit": 256, "timeLimit": 1000, "tests": [], **change}
     with pytest.raises(ProblemFormatError, match=match):
@@ -71,11 +93,21 @@ def test_missing_field_named():
         problem_from_companion({"name": "X", "tests": [], "timeLimit": 1})
 
 
-OJ = {"status": "ok", "messages": [], "result": {
-    "url": "https://codeforces.com/contest/4242/problem/C", "name": "Lanterns",
-    "context": {"contest": {"name": "Test Round 4242", "url": "https://codeforces.com/contest/4242"},
-                "alphabet": "C"},
-    "timeLimit": 2500, "memoryLimit": 512, "tests": [{"input": "2\n", "output": "yes\n"}]}}
+OJ = {
+    "status": "ok",
+    "messages": [],
+    "result": {
+        "url": "https://codeforces.com/contest/4242/problem/C",
+        "name": "Lanterns",
+        "context": {
+            "contest": {"name": "Test Round 4242", "url": "https://codeforces.com/contest/4242"},
+            "alphabet": "C",
+        },
+        "timeLimit": 2500,
+        "memoryLimit": 512,
+        "tests": [{"input": "2\n", "output": "yes\n"}],
+    },
+}
 
 
 def test_oj_api_output(tmp_path):

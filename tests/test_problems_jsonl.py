@@ -30,7 +30,7 @@ def _rows(path):
 def test_codeflaws_every_problem(codeflaws, cp_data):
     rows = _rows(cp_data / "codeflaws_dev.jsonl")
     assert len(codeflaws) == len(rows) == 992
-    for problem, row in zip(codeflaws, rows):
+    for problem, row in zip(codeflaws, rows, strict=True):
         assert problem.id == row["id"]
         assert len(problem.hidden_tests) == len(row["hidden_tests"]) > 0
         assert [t.input for t in problem.public_tests] == [t["input"] for t in row["public_tests"]]
@@ -50,9 +50,16 @@ def test_codeflaws_languages_checkers_and_labels(codeflaws):
     assert Counter(p.meta["checker"] for p in codeflaws)["unverified"] == 338
     labels = Counter(s.expected for s in subs)
     assert labels["accepted"] == 2939
-    assert labels["wrong_answer"] > 2800 and labels["runtime_error"] >= 113 and labels["time_limit_exceeded"] >= 93
+    assert (
+        labels["wrong_answer"] > 2800
+        and labels["runtime_error"] >= 113
+        and labels["time_limit_exceeded"] >= 93
+    )
     by_verdict = {(s.meta.get("cf_verdict"), s.expected) for s in subs}
-    assert ("RUNTIME_ERROR", "runtime_error") in by_verdict and ("TIME_LIMIT_EXCEEDED", "time_limit_exceeded") in by_verdict
+    assert ("RUNTIME_ERROR", "runtime_error") in by_verdict and (
+        "TIME_LIMIT_EXCEEDED",
+        "time_limit_exceeded",
+    ) in by_verdict
     assert ("PRESENTATION_ERROR", "wrong_answer") in by_verdict
     rejected = [s for s in subs if s.expected != "accepted"]
     assert all(s.meta["dataset_label"] == "incorrect" and "local" in s.meta for s in rejected)
@@ -100,21 +107,36 @@ def _write(tmp_path, rows) -> str:
     return str(path)
 
 
-GOOD = {"id": "t/1", "name": "A. T", "cf_index": "A", "public_tests": [{"input": "1\n", "output": "1\n"}],
-        "hidden_tests": [], "checker": "tokens_exact",
-        "correct_solutions": [{"language": "Python 3", "code": "print(1)"}], "incorrect_solutions": []}
+GOOD = {
+    "id": "t/1",
+    "name": "A. T",
+    "cf_index": "A",
+    "public_tests": [{"input": "1\n", "output": "1\n"}],
+    "hidden_tests": [],
+    "checker": "tokens_exact",
+    "correct_solutions": [{"language": "Python 3", "code": "print(1)"}],
+    "incorrect_solutions": [],
+}
 
 
-@pytest.mark.parametrize("rows,match", [
-    ([GOOD, "{not json"], r"data.jsonl:2: not valid JSON"),
-    ([{k: v for k, v in GOOD.items() if k != "public_tests"}], r"data.jsonl:1: missing field 'public_tests'"),
-    ([{**GOOD, "correct_solutions": [{"language": "Brainfuck", "code": "+"}]}],
-     r"correct_solutions\[0\].language 'Brainfuck'"),
-    ([{**GOOD, "checker": "magic"}], r"field 'checker' has unknown value 'magic'"),
-    ([{**GOOD, "time_limit_s": "fast"}], r"time_limit_s"),
-    ([GOOD, GOOD], r"appears twice"),
-    (["[1, 2]"], r"must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "rows,match",
+    [
+        ([GOOD, "{not json"], r"data.jsonl:2: not valid JSON"),
+        (
+            [{k: v for k, v in GOOD.items() if k != "public_tests"}],
+            r"data.jsonl:1: missing field 'public_tests'",
+        ),
+        (
+            [{**GOOD, "correct_solutions": [{"language": "Brainfuck", "code": "+"}]}],
+            r"correct_solutions\[0\].language 'Brainfuck'",
+        ),
+        ([{**GOOD, "checker": "magic"}], r"field 'checker' has unknown value 'magic'"),
+        ([{**GOOD, "time_limit_s": "fast"}], r"time_limit_s"),
+        ([GOOD, GOOD], r"appears twice"),
+        (["[1, 2]"], r"must be a JSON object"),
+    ],
+)
 def test_bad_files_name_file_line_and_field(tmp_path, rows, match):
     with pytest.raises(ProblemFormatError, match=match):
         read_jsonl(_write(tmp_path, rows))

@@ -13,7 +13,9 @@ from fake_codeforces import FakeCodeforces, page, start
 
 
 def _problem(pid: str) -> Problem:
-    return Problem(id=pid, name=pid.upper(), statement="Print 1.\n", public_tests=(TestCase("\n", "1\n", "01"),))
+    return Problem(
+        id=pid, name=pid.upper(), statement="Print 1.\n", public_tests=(TestCase("\n", "1\n", "01"),)
+    )
 
 
 def test_problem_dir_and_folder_of_them(tmp_path):
@@ -47,13 +49,31 @@ def test_saved_page(cp_data):
 
 def test_companion_oj_api_and_our_json(cp_data, tmp_path):
     cc = tmp_path / "cc.json"
-    cc.write_text(json.dumps(json.loads(
-        (cp_data / "fixtures" / "codeforces_parsed" / "problem__interactive.json").read_text())["result"]))
+    cc.write_text(
+        json.dumps(
+            json.loads(
+                (cp_data / "fixtures" / "codeforces_parsed" / "problem__interactive.json").read_text()
+            )["result"]
+        )
+    )
     assert load_problem(cc).interactive
     oj = tmp_path / "oj.json"
-    oj.write_text(json.dumps({"status": "ok", "messages": [], "result": {
-        "url": "https://codeforces.com/contest/9/problem/A", "name": "N", "context": {}, "timeLimit": 1000,
-        "memoryLimit": 64, "tests": []}}))
+    oj.write_text(
+        json.dumps(
+            {
+                "status": "ok",
+                "messages": [],
+                "result": {
+                    "url": "https://codeforces.com/contest/9/problem/A",
+                    "name": "N",
+                    "context": {},
+                    "timeLimit": 1000,
+                    "memoryLimit": 64,
+                    "tests": [],
+                },
+            }
+        )
+    )
     assert load_problem(oj).id == "9A"
     ours = tmp_path / "ours.json"
     original = _problem("z")
@@ -62,18 +82,25 @@ def test_companion_oj_api_and_our_json(cp_data, tmp_path):
 
 
 def test_codecontests_json(tmp_path):
-    row = {"name": "1_A. X", "description": "d", "public_tests": {"input": ["1"], "output": ["1"]},
-           "solutions": {"language": [3], "solution": ["print(1)"]}}
+    row = {
+        "name": "1_A. X",
+        "description": "d",
+        "public_tests": {"input": ["1"], "output": ["1"]},
+        "solutions": {"language": [3], "solution": ["print(1)"]},
+    }
     path = tmp_path / "cc_rows.jsonl"
     path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "name": "1_B. Y"}) + "\n")
     assert [p.id for p in load_problems(path)] == ["1_A", "1_B"]
 
 
-@pytest.mark.parametrize("name,content,match", [
-    ("x.json", "{broken", "not valid JSON"),
-    ("x.json", '{"hello": 1}', "not a problem format we know"),
-    ("x.txt", "hi", r"unknown kind of file \(.txt\)"),
-])
+@pytest.mark.parametrize(
+    "name,content,match",
+    [
+        ("x.json", "{broken", "not valid JSON"),
+        ("x.json", '{"hello": 1}', "not a problem format we know"),
+        ("x.txt", "hi", r"unknown kind of file \(.txt\)"),
+    ],
+)
 def test_bad_files(tmp_path, name, content, match):
     path = tmp_path / name
     path.write_text(content)
@@ -91,8 +118,10 @@ def test_specifier_goes_to_the_configured_server(cp_data, tmp_path, monkeypatch)
     fake = FakeCodeforces()
     server, thread = start(fake)
     try:
-        fake.route("/contest/1234/problem/A",
-                   page((cp_data / "fixtures" / "codeforces_html" / "1234a.html").read_text(encoding="utf-8")))
+        fake.route(
+            "/contest/1234/problem/A",
+            page((cp_data / "fixtures" / "codeforces_html" / "1234a.html").read_text(encoding="utf-8")),
+        )
         monkeypatch.setenv("CPAGENT_CODEFORCES_URL", fake.base_url)
         monkeypatch.setenv("CPAGENT_CODEFORCES_INTERVAL_S", "0")
         monkeypatch.setenv("CPAGENT_CACHE_DIR", str(tmp_path / "cache"))

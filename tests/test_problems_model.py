@@ -9,7 +9,9 @@ from agent.problems import Problem, Submission, TestCase, read_problem_dir, writ
 
 def _problem() -> Problem:
     return Problem(
-        id="m", name="Meta", statement="S\n",
+        id="m",
+        name="Meta",
+        statement="S\n",
         public_tests=(TestCase("1\r\n2\r\n", "3\r\n", "01"),),  # CRLF kept byte for byte
         submissions=(
             Submission("accepted/1.c", "c99", "int main(){}", meta={"cf_verdict": "OK", "local": {"ok": 3}}),

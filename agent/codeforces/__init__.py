@@ -12,6 +12,13 @@ from agent.codeforces.client import ApiError, ClientConfig, CodeforcesClient, Ne
 from agent.codeforces.cloudflare import CloudflareChallengeError
 
 __all__ = [
-    "ApiError", "ClientConfig", "CloudflareChallengeError", "CodeforcesClient", "NetworkError", "ProblemRef",
-    "ResponseCache", "SpecifierError", "parse_specifier",
+    "ApiError",
+    "ClientConfig",
+    "CloudflareChallengeError",
+    "CodeforcesClient",
+    "NetworkError",
+    "ProblemRef",
+    "ResponseCache",
+    "SpecifierError",
+    "parse_specifier",
 ]

@@ -20,8 +20,10 @@ class ApiFormatError(CpagentError):
 
 def _get(data: dict[str, Any], key: str, where: str) -> Any:
     if not isinstance(data, dict) or key not in data:
-        raise ApiFormatError(f"Codeforces API answer ({where}): missing field {key!r}",
-                             hint="the API may have changed; retry later or report it")
+        raise ApiFormatError(
+            f"Codeforces API answer ({where}): missing field {key!r}",
+            hint="the API may have changed; retry later or report it",
+        )
     return data[key]
 
 
@@ -112,16 +114,22 @@ class RatingChange:
 
 def parse_problem(data: dict[str, Any]) -> ApiProblem:
     return ApiProblem(
-        contest_id=data.get("contestId"), index=str(_get(data, "index", "problem")),
-        name=str(_get(data, "name", "problem")), type=str(data.get("type", "PROGRAMMING")),
-        points=data.get("points"), rating=data.get("rating"), tags=tuple(data.get("tags") or ()),
+        contest_id=data.get("contestId"),
+        index=str(_get(data, "index", "problem")),
+        name=str(_get(data, "name", "problem")),
+        type=str(data.get("type", "PROGRAMMING")),
+        points=data.get("points"),
+        rating=data.get("rating"),
+        tags=tuple(data.get("tags") or ()),
     )
 
 
 def parse_problemset(result: dict[str, Any]) -> tuple[ApiProblem, ...]:
     """`problemset.problems`: problems joined with their solved counts."""
-    solved = {(s.get("contestId"), s.get("index")): s.get("solvedCount")
-              for s in result.get("problemStatistics") or []}
+    solved = {
+        (s.get("contestId"), s.get("index")): s.get("solvedCount")
+        for s in result.get("problemStatistics") or []
+    }
     problems = []
     for item in _get(result, "problems", "problemset.problems"):
         p = parse_problem(item)
@@ -131,9 +139,13 @@ def parse_problemset(result: dict[str, Any]) -> tuple[ApiProblem, ...]:
 
 def parse_contest(data: dict[str, Any]) -> Contest:
     return Contest(
-        id=int(_get(data, "id", "contest")), name=str(_get(data, "name", "contest")),
-        type=str(data.get("type", "")), phase=str(data.get("phase", "")), frozen=bool(data.get("frozen", False)),
-        duration_s=data.get("durationSeconds"), start_time=data.get("startTimeSeconds"),
+        id=int(_get(data, "id", "contest")),
+        name=str(_get(data, "name", "contest")),
+        type=str(data.get("type", "")),
+        phase=str(data.get("phase", "")),
+        frozen=bool(data.get("frozen", False)),
+        duration_s=data.get("durationSeconds"),
+        start_time=data.get("startTimeSeconds"),
         relative_time_s=data.get("relativeTimeSeconds"),
     )
 
@@ -151,31 +163,51 @@ def parse_standings(result: dict[str, Any]) -> Standings:
     rows = []
     for row in _get(result, "rows", "contest.standings"):
         handles, ptype, team = _party(_get(row, "party", "contest.standings row"))
-        rows.append(RanklistRow(
-            handles=handles, participant_type=ptype, rank=int(row.get("rank", 0)),
-            points=float(row.get("points", 0.0)), penalty=int(row.get("penalty", 0)),
-            successful_hack_count=int(row.get("successfulHackCount", 0)),
-            unsuccessful_hack_count=int(row.get("unsuccessfulHackCount", 0)),
-            problem_results=tuple(ProblemResult(
-                points=float(r.get("points", 0.0)), rejected_attempt_count=int(r.get("rejectedAttemptCount", 0)),
-                type=str(r.get("type", "FINAL")), penalty=r.get("penalty"),
-                best_submission_time_s=r.get("bestSubmissionTimeSeconds")) for r in row.get("problemResults") or []),
-            team_name=team,
-        ))
-    return Standings(contest=parse_contest(_get(result, "contest", "contest.standings")),
-                     problems=tuple(parse_problem(p) for p in _get(result, "problems", "contest.standings")),
-                     rows=tuple(rows))
+        rows.append(
+            RanklistRow(
+                handles=handles,
+                participant_type=ptype,
+                rank=int(row.get("rank", 0)),
+                points=float(row.get("points", 0.0)),
+                penalty=int(row.get("penalty", 0)),
+                successful_hack_count=int(row.get("successfulHackCount", 0)),
+                unsuccessful_hack_count=int(row.get("unsuccessfulHackCount", 0)),
+                problem_results=tuple(
+                    ProblemResult(
+                        points=float(r.get("points", 0.0)),
+                        rejected_attempt_count=int(r.get("rejectedAttemptCount", 0)),
+                        type=str(r.get("type", "FINAL")),
+                        penalty=r.get("penalty"),
+                        best_submission_time_s=r.get("bestSubmissionTimeSeconds"),
+                    )
+                    for r in row.get("problemResults") or []
+                ),
+                team_name=team,
+            )
+        )
+    return Standings(
+        contest=parse_contest(_get(result, "contest", "contest.standings")),
+        problems=tuple(parse_problem(p) for p in _get(result, "problems", "contest.standings")),
+        rows=tuple(rows),
+    )
 
 
 def parse_submission(data: dict[str, Any]) -> ApiSubmission:
     handles, ptype, _ = _party(_get(data, "author", "submission"))
     return ApiSubmission(
-        id=int(_get(data, "id", "submission")), contest_id=data.get("contestId"),
-        creation_time=int(data.get("creationTimeSeconds", 0)), relative_time_s=data.get("relativeTimeSeconds"),
-        problem=parse_problem(_get(data, "problem", "submission")), handles=handles, participant_type=ptype,
-        language=str(data.get("programmingLanguage", "")), verdict=data.get("verdict"),
-        testset=str(data.get("testset", "")), passed_test_count=int(data.get("passedTestCount", 0)),
-        time_ms=int(data.get("timeConsumedMillis", 0)), memory_bytes=int(data.get("memoryConsumedBytes", 0)),
+        id=int(_get(data, "id", "submission")),
+        contest_id=data.get("contestId"),
+        creation_time=int(data.get("creationTimeSeconds", 0)),
+        relative_time_s=data.get("relativeTimeSeconds"),
+        problem=parse_problem(_get(data, "problem", "submission")),
+        handles=handles,
+        participant_type=ptype,
+        language=str(data.get("programmingLanguage", "")),
+        verdict=data.get("verdict"),
+        testset=str(data.get("testset", "")),
+        passed_test_count=int(data.get("passedTestCount", 0)),
+        time_ms=int(data.get("timeConsumedMillis", 0)),
+        memory_bytes=int(data.get("memoryConsumedBytes", 0)),
     )
 
 
@@ -184,12 +216,18 @@ def parse_status(result: list[dict[str, Any]]) -> tuple[ApiSubmission, ...]:
 
 
 def parse_rating(result: list[dict[str, Any]]) -> tuple[RatingChange, ...]:
-    return tuple(RatingChange(
-        contest_id=int(_get(r, "contestId", "user.rating")), contest_name=str(r.get("contestName", "")),
-        handle=str(_get(r, "handle", "user.rating")), rank=int(r.get("rank", 0)),
-        rating_update_time=int(r.get("ratingUpdateTimeSeconds", 0)),
-        old_rating=int(_get(r, "oldRating", "user.rating")), new_rating=int(_get(r, "newRating", "user.rating")),
-    ) for r in result)
+    return tuple(
+        RatingChange(
+            contest_id=int(_get(r, "contestId", "user.rating")),
+            contest_name=str(r.get("contestName", "")),
+            handle=str(_get(r, "handle", "user.rating")),
+            rank=int(r.get("rank", 0)),
+            rating_update_time=int(r.get("ratingUpdateTimeSeconds", 0)),
+            old_rating=int(_get(r, "oldRating", "user.rating")),
+            new_rating=int(_get(r, "newRating", "user.rating")),
+        )
+        for r in result
+    )
 
 
 class CodeforcesApi:
@@ -198,25 +236,45 @@ class CodeforcesApi:
     def __init__(self, client: CodeforcesClient | None = None) -> None:
         self.client = client or CodeforcesClient()
 
-    def problemset_problems(self, tags: list[str] | None = None, problemset_name: str | None = None, *,
-                            max_age_s: float = 86400.0) -> tuple[ApiProblem, ...]:
+    def problemset_problems(
+        self, tags: list[str] | None = None, problemset_name: str | None = None, *, max_age_s: float = 86400.0
+    ) -> tuple[ApiProblem, ...]:
         params = {"tags": ";".join(tags) if tags else None, "problemsetName": problemset_name}
         return parse_problemset(self.client.call_api("problemset.problems", params, max_age_s=max_age_s))
 
     def contest_list(self, gym: bool = False, *, max_age_s: float = 3600.0) -> tuple[Contest, ...]:
-        return parse_contest_list(self.client.call_api("contest.list", {"gym": str(gym).lower()},
-                                                       max_age_s=max_age_s))
+        return parse_contest_list(
+            self.client.call_api("contest.list", {"gym": str(gym).lower()}, max_age_s=max_age_s)
+        )
 
-    def contest_standings(self, contest_id: int, *, from_: int = 1, count: int | None = None,
-                          handles: list[str] | None = None, show_unofficial: bool = False,
-                          max_age_s: float = 600.0) -> Standings:
-        params = {"contestId": contest_id, "from": from_, "count": count,
-                  "handles": ";".join(handles) if handles else None,
-                  "showUnofficial": "true" if show_unofficial else None}
+    def contest_standings(
+        self,
+        contest_id: int,
+        *,
+        from_: int = 1,
+        count: int | None = None,
+        handles: list[str] | None = None,
+        show_unofficial: bool = False,
+        max_age_s: float = 600.0,
+    ) -> Standings:
+        params = {
+            "contestId": contest_id,
+            "from": from_,
+            "count": count,
+            "handles": ";".join(handles) if handles else None,
+            "showUnofficial": "true" if show_unofficial else None,
+        }
         return parse_standings(self.client.call_api("contest.standings", params, max_age_s=max_age_s))
 
-    def contest_status(self, contest_id: int, *, handle: str | None = None, from_: int = 1,
-                       count: int | None = None, max_age_s: float = 600.0) -> tuple[ApiSubmission, ...]:
+    def contest_status(
+        self,
+        contest_id: int,
+        *,
+        handle: str | None = None,
+        from_: int = 1,
+        count: int | None = None,
+        max_age_s: float = 600.0,
+    ) -> tuple[ApiSubmission, ...]:
         params = {"contestId": contest_id, "handle": handle, "from": from_, "count": count}
         return parse_status(self.client.call_api("contest.status", params, max_age_s=max_age_s))
 

@@ -50,8 +50,12 @@ class ResponseCache:
         path = self.path_for(url)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            entry = CachedResponse(url=data["url"], text=data["text"], fetched_at=float(data["fetched_at"]),
-                                   status=int(data.get("status", 200)))
+            entry = CachedResponse(
+                url=data["url"],
+                text=data["text"],
+                fetched_at=float(data["fetched_at"]),
+                status=int(data.get("status", 200)),
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if entry.url != url:
@@ -67,7 +71,9 @@ class ResponseCache:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"url": url, "fetched_at": entry.fetched_at, "status": status, "text": text}, handle)
+                json.dump(
+                    {"url": url, "fetched_at": entry.fetched_at, "status": status, "text": text}, handle
+                )
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -58,7 +58,7 @@ class ClientConfig:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "ClientConfig":
-        """Defaults, then `$CPAGENT_CODEFORCES_URL` / `_INTERVAL_S` / `_TIMEOUT_S` / `_RETRIES` / `_BACKOFF_S`."""
+        """Defaults, then `$CPAGENT_CODEFORCES_URL`, `_INTERVAL_S`, `_TIMEOUT_S`, `_RETRIES`, `_BACKOFF_S`."""
         values: dict[str, Any] = {
             "base_url": os.environ.get("CPAGENT_CODEFORCES_URL", DEFAULT_BASE_URL).rstrip("/"),
             "min_interval_s": _env_float("CPAGENT_CODEFORCES_INTERVAL_S", 2.0),
@@ -88,9 +88,16 @@ class _Spacing:
 
 
 class CodeforcesClient:
-    def __init__(self, config: ClientConfig | None = None, cache: ResponseCache | None = None, *,
-                 refresh: bool = False, offline: bool = False, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        config: ClientConfig | None = None,
+        cache: ResponseCache | None = None,
+        *,
+        refresh: bool = False,
+        offline: bool = False,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.config = config or ClientConfig.from_env()
         self.cache = cache if cache is not None else ResponseCache()
         self.refresh = refresh
@@ -124,8 +131,9 @@ class CodeforcesClient:
         self.cache.put(url, text)
         return text
 
-    def call_api(self, method: str, params: Mapping[str, Any] | None = None, *,
-                 max_age_s: float | None = 3600.0) -> Any:
+    def call_api(
+        self, method: str, params: Mapping[str, Any] | None = None, *, max_age_s: float | None = 3600.0
+    ) -> Any:
         """The `result` of an API method; `max_age_s=0` always asks the network (unless offline)."""
         url = self.api_url(method, params)
         cached = self._cached(url, max_age_s)
@@ -140,8 +148,10 @@ class CodeforcesClient:
         if self.offline:
             entry = self.cache.get(url)  # offline: any age will do
             if entry is None:
-                raise NetworkError(f"{url}: not in the cache, and --offline forbids the network",
-                                   hint="run the same command once without --offline")
+                raise NetworkError(
+                    f"{url}: not in the cache, and --offline forbids the network",
+                    hint="run the same command once without --offline",
+                )
             return entry.text
         if self.refresh:
             return None
@@ -149,7 +159,7 @@ class CodeforcesClient:
         return entry.text if entry is not None else None
 
     def _backoff(self, attempt: int, retry_after: str | None = None) -> float:
-        wait = min(self.config.backoff_s * (2 ** attempt), self.config.max_backoff_s)
+        wait = min(self.config.backoff_s * (2**attempt), self.config.max_backoff_s)
         if retry_after and retry_after.strip().isdigit():
             wait = min(max(wait, float(retry_after)), self.config.max_backoff_s)
         return wait
@@ -171,22 +181,28 @@ class CodeforcesClient:
             except requests.ConnectionError as exc:
                 problem = f"connection failed ({_reason(exc)})"
             except requests.RequestException as exc:
-                raise NetworkError(f"{url}: request failed ({exc.__class__.__name__})",
-                                   hint="check the URL and CPAGENT_CODEFORCES_URL") from None
+                raise NetworkError(
+                    f"{url}: request failed ({exc.__class__.__name__})",
+                    hint="check the URL and CPAGENT_CODEFORCES_URL",
+                ) from None
             else:
                 text = response.text
                 if is_challenge(response.status_code, response.headers, text):
                     raise challenge_error(url, response.status_code, spec)
                 if urlsplit(response.url).path.rstrip("/") in ("/enter", "/register"):
-                    raise NetworkError(f"{url}: Codeforces asks to log in to see this page",
-                                       hint=f"open it in a browser, save it and pass `--html FILE` ({spec})")
+                    raise NetworkError(
+                        f"{url}: Codeforces asks to log in to see this page",
+                        hint=f"open it in a browser, save it and pass `--html FILE` ({spec})",
+                    )
                 retry_after = response.headers.get("Retry-After")
                 body = _api_body(text) if api else None
                 if body is not None and body.get("status") == "FAILED":
                     comment = str(body.get("comment", "no reason given"))
                     if "call limit exceeded" not in comment.lower():
-                        raise ApiError(f"{url}: the Codeforces API refused the call: {comment}",
-                                       hint="check the contest id, handle or parameters")
+                        raise ApiError(
+                            f"{url}: the Codeforces API refused the call: {comment}",
+                            hint="check the contest id, handle or parameters",
+                        )
                     problem = f"the API answered {comment!r}"
                 elif response.status_code == 429 or response.status_code >= 500:
                     problem = f"HTTP {response.status_code}"
@@ -197,8 +213,10 @@ class CodeforcesClient:
                 elif api and body is None:
                     if looks_like_challenge_html(text):
                         raise challenge_error(url, response.status_code, spec)
-                    raise NetworkError(f"{url}: the API answered with something that is not JSON",
-                                       hint="retry later; Codeforces may be under maintenance")
+                    raise NetworkError(
+                        f"{url}: the API answered with something that is not JSON",
+                        hint="retry later; Codeforces may be under maintenance",
+                    )
                 elif api and body.get("status") != "OK":
                     raise NetworkError(f"{url}: unexpected API status {body.get('status')!r}")
                 else:
@@ -207,7 +225,8 @@ class CodeforcesClient:
         raise NetworkError(
             f"{url}: {problem}, after {attempts} attempt{'s' if attempts > 1 else ''}",
             hint="check the network and retry later; a page fetched before works with --offline; "
-                 "or save the page from a browser and pass --html FILE")
+            "or save the page from a browser and pass --html FILE",
+        )
 
 
 def _api_body(text: str) -> dict[str, Any] | None:
@@ -220,9 +239,16 @@ def _api_body(text: str) -> dict[str, Any] | None:
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution",
-                   "Connection reset by peer", "Remote end closed connection", "Connection aborted",
-                   "No route to host", "Network is unreachable"):
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "Temporary failure in name resolution",
+        "Connection reset by peer",
+        "Remote end closed connection",
+        "Connection aborted",
+        "No route to host",
+        "Network is unreachable",
+    ):
         if marker.lower() in text.lower():
             return marker.lower()
     return exc.__class__.__name__

@@ -29,9 +29,11 @@ class CloudflareChallengeError(CpagentError):
 
 
 def challenge_hint(spec: str = "SPEC") -> str:
-    return ("retry in a few minutes; or open the page in a browser, save it (Ctrl+S) and run "
-            f"`cpagent fetch {spec} --html saved.html`; or start `cpagent listen` and send the problem "
-            "with the Competitive Companion browser extension")
+    return (
+        "retry in a few minutes; or open the page in a browser, save it (Ctrl+S) and run "
+        f"`cpagent fetch {spec} --html saved.html`; or start `cpagent listen` and send the problem "
+        "with the Competitive Companion browser extension"
+    )
 
 
 def looks_like_challenge_html(text: str) -> bool:
@@ -52,4 +54,5 @@ def challenge_error(url: str, status: int | None = None, spec: str = "SPEC") -> 
     what = f"HTTP {status}" if status else "a challenge page"
     return CloudflareChallengeError(
         f"{url}: Codeforces answered with {what} (Cloudflare protection) instead of the page",
-        hint=challenge_hint(spec))
+        hint=challenge_hint(spec),
+    )

@@ -20,15 +20,18 @@ def read_html_file(path: str | Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ProblemFormatError(f"{path}: cannot be read ({exc.strerror})",
-                                 hint="pass the page saved from the browser (File → Save Page As, HTML only)") from None
+        raise ProblemFormatError(
+            f"{path}: cannot be read ({exc.strerror})",
+            hint="pass the page saved from the browser (File → Save Page As, HTML only)",
+        ) from None
     if data.startswith(b"%PDF"):
         return data.decode("latin-1")
     return data.decode("utf-8", errors="replace")
 
 
-def fetch_problems(spec: str | None, client: CodeforcesClient | None = None,
-                   html_file: str | Path | None = None) -> list[Problem]:
+def fetch_problems(
+    spec: str | None, client: CodeforcesClient | None = None, html_file: str | Path | None = None
+) -> list[Problem]:
     """The problem(s) a specifier names; a contest specifier gives all of its problems."""
     ref: ProblemRef | None = parse_specifier(spec) if spec else None
     if html_file is not None:

@@ -11,8 +11,24 @@ import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-BLOCK_TAGS = {"p", "div", "ul", "ol", "li", "pre", "center", "table", "blockquote",
-              "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "pre",
+    "center",
+    "table",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+}
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
 
 
@@ -142,8 +158,10 @@ def _block(tag: Tag) -> list[str]:
 def _table(tag: Tag) -> list[str]:
     rows = []
     for tr in tag.find_all("tr"):
-        cells = [_paragraph([inline(c)]).replace("\n", " ").replace("|", "\\|")
-                 for c in tr.find_all(["td", "th"], recursive=False)]
+        cells = [
+            _paragraph([inline(c)]).replace("\n", " ").replace("|", "\\|")
+            for c in tr.find_all(["td", "th"], recursive=False)
+        ]
         if cells:
             rows.append(cells)
     if not rows:

@@ -21,11 +21,22 @@ from agent.errors import ProblemFormatError
 from agent.problems.model import Problem, TestCase
 from agent.problems.text import looks_multi_test, strip_index_prefix
 
-STANDARD_STREAMS = {"standard input", "standard output", "stdin", "stdout",
-                    "стандартный ввод", "стандартный вывод"}
+STANDARD_STREAMS = {
+    "standard input",
+    "standard output",
+    "stdin",
+    "stdout",
+    "стандартный ввод",
+    "стандартный вывод",
+}
 INTERACTION_TITLES = {"interaction", "протокол взаимодействия", "взаимодействие"}
-SECTION_CLASSES = ("input-specification", "output-specification", "interaction-specification",
-                   "sample-tests", "note")
+SECTION_CLASSES = (
+    "input-specification",
+    "output-specification",
+    "interaction-specification",
+    "sample-tests",
+    "note",
+)
 _NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)")
 _TITLE_INDEX = re.compile(r"^\s*([A-Za-z]?[0-9]*[A-Za-z]?[0-9]*)\.\s+")
 
@@ -105,8 +116,10 @@ def _samples(root: Tag) -> tuple[TestCase, ...]:
     inputs = root.select(".sample-test .input pre") or root.select(".input pre")
     outputs = root.select(".sample-test .output pre") or root.select(".output pre")
     width = max(2, len(str(len(inputs))))
-    return tuple(TestCase(sample_text(i), sample_text(o), f"{n:0{width}d}")
-                 for n, (i, o) in enumerate(zip(inputs, outputs), 1))
+    return tuple(
+        TestCase(sample_text(i), sample_text(o), f"{n:0{width}d}")
+        for n, (i, o) in enumerate(zip(inputs, outputs, strict=False), 1)  # an unpaired <pre> is ignored
+    )
 
 
 def _section_markdown(section: Tag) -> tuple[str, str]:
@@ -131,8 +144,10 @@ def _statement(st: Tag) -> tuple[str, bool, str]:
         classes = child.get("class") or []
         if "header" in classes:
             continue
-        if not any(c in classes for c in SECTION_CLASSES) and child.find(class_="section-title",
-                                                                         recursive=False) is None:
+        if (
+            not any(c in classes for c in SECTION_CLASSES)
+            and child.find(class_="section-title", recursive=False) is None
+        ):
             legend = convert_tex("\n\n".join(blocks(child)))  # the legend: a div without a class
             if legend:
                 parts.append(legend)
@@ -216,12 +231,14 @@ def _acmsguru(holder: Tag, ref: ProblemRef | None, where: str) -> Problem:
         raise ProblemFormatError(f"{where}: an acm.sgu.ru page without its title")
     text = " ".join(holder.get_text(" ").split())
     tl = re.search(r"time\s+limit per test:?\s*([0-9.]+)\s*sec", text, re.IGNORECASE)
-    ml = re.search(r"memory\s+limit(?: per test)?:?\s*(\d+)\s*(kilobytes|KB|megabytes|MB)", text, re.IGNORECASE)
+    ml = re.search(
+        r"memory\s+limit(?: per test)?:?\s*(\d+)\s*(kilobytes|KB|megabytes|MB)", text, re.IGNORECASE
+    )
     if not tl or not ml:
         raise ProblemFormatError(f"{where}: cannot read the limits of this acm.sgu.ru problem")
     memory = int(ml.group(1)) // 1024 if ml.group(2).lower().startswith("k") else int(ml.group(1))
     pres = holder.select("font > pre")
-    pairs: list[tuple[Tag, Tag]] = list(zip(pres[0::2], pres[1::2]))
+    pairs: list[tuple[Tag, Tag]] = list(zip(pres[0::2], pres[1::2], strict=False))
     if not pairs:
         for table in holder.find_all("table"):
             cells = table.find_all("pre")
@@ -260,20 +277,24 @@ def _no_statement(soup: BeautifulSoup, ref: ProblemRef | None, where: str) -> Pr
         return PdfStatementError(
             f"{where}: this problem's statement is only a PDF; there is no HTML statement or samples to read",
             hint="read the PDF in a browser and write the problem directory by hand "
-                 "(docs/problems.md), or send the problem with Competitive Companion to `cpagent listen`")
+            "(docs/problems.md), or send the problem with Competitive Companion to `cpagent listen`",
+        )
     title = _text(soup.title) or "no title"
     return ProblemFormatError(
         f"{where}: not a Codeforces problem page (no problem statement found; page title: {title!r})",
-        hint="check the problem URL or specifier (e.g. 1873B); a saved page must be the problem's own page")
+        hint="check the problem URL or specifier (e.g. 1873B); a saved page must be the problem's own page",
+    )
 
 
 def parse_problem_pages(html: str, url: str | None = None) -> list[Problem]:
     """Every problem on a page: one for a problem page, all of them for a complete-problemset page."""
     where = _where(url)
     if html.lstrip().startswith("%PDF"):
-        raise PdfStatementError(f"{where}: this is a PDF, not a problem page",
-                                hint="Codeforces has only a PDF statement for this problem; write the "
-                                     "problem directory by hand (docs/problems.md)")
+        raise PdfStatementError(
+            f"{where}: this is a PDF, not a problem page",
+            hint="Codeforces has only a PDF statement for this problem; write the "
+            "problem directory by hand (docs/problems.md)",
+        )
     if looks_like_challenge_html(html):
         raise challenge_error(where, spec=url or "SPEC")
     soup = BeautifulSoup(html, "lxml")
@@ -286,22 +307,33 @@ def parse_problem_pages(html: str, url: str | None = None) -> list[Problem]:
         if holder is not None and holder.find(["h3", "h4"]) and (ref is None or ref.kind == "acmsguru"):
             return [_acmsguru(holder, ref, where)]
         raise _no_statement(soup, ref, where)
-    problems = [_one_statement(st, ref if len(statements) == 1 else (ref and replace(ref, index=None)), where)
-                for st in statements]
+    problems = [
+        _one_statement(st, ref if len(statements) == 1 else (ref and replace(ref, index=None)), where)
+        for st in statements
+    ]
     extra = _sidebar(soup)
     tags, rating = _tags_and_rating(soup) if len(problems) == 1 else ((), None)
-    return [replace(p, tags=tags, rating=rating, meta={**extra, "source": "codeforces page"})
-            for p in problems]
+    return [
+        replace(p, tags=tags, rating=rating, meta={**extra, "source": "codeforces page"}) for p in problems
+    ]
 
 
 def parse_problem_page(html: str, url: str | None = None) -> Problem:
     """One problem page → Problem. A complete-problemset page here is an error naming how many it holds."""
     problems = parse_problem_pages(html, url)
     if len(problems) != 1:
-        raise ProblemFormatError(f"{_where(url)}: the page holds {len(problems)} problems, not one",
-                                 hint="fetch the contest as a whole, or name one problem (e.g. 1873B)")
+        raise ProblemFormatError(
+            f"{_where(url)}: the page holds {len(problems)} problems, not one",
+            hint="fetch the contest as a whole, or name one problem (e.g. 1873B)",
+        )
     return problems[0]
 
 
-__all__ = ["PdfStatementError", "inline", "normalize_sample", "parse_problem_page", "parse_problem_pages",
-           "sample_text"]
+__all__ = [
+    "PdfStatementError",
+    "inline",
+    "normalize_sample",
+    "parse_problem_page",
+    "parse_problem_pages",
+    "sample_text",
+]

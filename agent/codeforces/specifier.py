@@ -26,14 +26,19 @@ CANONICAL_BASE = "https://codeforces.com"
 KINDS = ("contest", "problemset", "gym", "group", "acmsguru")
 
 _INDEX = r"[A-Za-z][0-9]?"
-_SHORT = re.compile(rf"^\s*(?:(?P<gym>gym)\s*)?(?P<contest>\d+)(?:\s*[/ ]?\s*(?P<index>{_INDEX}))?\s*$",
-                    re.IGNORECASE)
+_SHORT = re.compile(
+    rf"^\s*(?:(?P<gym>gym)\s*)?(?P<contest>\d+)(?:\s*[/ ]?\s*(?P<index>{_INDEX}))?\s*$", re.IGNORECASE
+)
 _PATHS = (
     ("contest", re.compile(r"^/contest/(?P<contest>\d+)(?:/problem/(?P<index>[^/]+))?(?:/problems)?/?$")),
     ("problemset", re.compile(r"^/problemset/problem/(?P<contest>\d+)/(?P<index>[^/]+)/?$")),
     ("gym", re.compile(r"^/gym/(?P<contest>\d+)(?:/problem/(?P<index>[^/]+))?(?:/problems)?/?$")),
-    ("group", re.compile(
-        r"^/group/(?P<group>[^/]+)/contest/(?P<contest>\d+)(?:/problem/(?P<index>[^/]+))?(?:/problems)?/?$")),
+    (
+        "group",
+        re.compile(
+            r"^/group/(?P<group>[^/]+)/contest/(?P<contest>\d+)(?:/problem/(?P<index>[^/]+))?(?:/problems)?/?$"
+        ),
+    ),
     ("acmsguru", re.compile(r"^/problemsets/acmsguru/problem/(?P<contest>\d+)/(?P<index>[^/]+)/?$")),
 )
 
@@ -70,8 +75,11 @@ class ProblemRef:
             return f"/problemsets/acmsguru/problem/{self.contest_id}/{self.index}"
         if self.kind == "problemset":
             return f"/problemset/problem/{self.contest_id}/{self.index}"
-        root = {"contest": f"/contest/{self.contest_id}", "gym": f"/gym/{self.contest_id}",
-                "group": f"/group/{self.group}/contest/{self.contest_id}"}[self.kind]
+        root = {
+            "contest": f"/contest/{self.contest_id}",
+            "gym": f"/gym/{self.contest_id}",
+            "group": f"/group/{self.group}/contest/{self.contest_id}",
+        }[self.kind]
         return f"{root}/problem/{self.index}" if self.index else f"{root}/problems"
 
     def contest_path(self) -> str:
@@ -115,11 +123,15 @@ def parse_specifier(text: str) -> ProblemRef:
     m = _SHORT.match(text)
     if m:
         index = m.group("index")
-        return ProblemRef("gym" if m.group("gym") else "contest", str(int(m.group("contest"))),
-                          index.upper() if index else None)
+        return ProblemRef(
+            "gym" if m.group("gym") else "contest",
+            str(int(m.group("contest"))),
+            index.upper() if index else None,
+        )
     raise SpecifierError(
         f"{text!r} does not name a Codeforces problem",
-        hint="use a problem URL, or 1873B, '1873 b', 'gym 100001 a' (see `cpagent fetch --help`)")
+        hint="use a problem URL, or 1873B, '1873 b', 'gym 100001 a' (see `cpagent fetch --help`)",
+    )
 
 
 def try_parse_specifier(text: str) -> ProblemRef | None:

@@ -25,12 +25,21 @@ environment: CPAGENT_CODEFORCES_URL (base URL), CPAGENT_CACHE_DIR (cache root)""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fetch", help="fetch a Codeforces problem into a problem directory",
-                       description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "fetch",
+        help="fetch a Codeforces problem into a problem directory",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("spec", nargs="?", help="1873B, '1873 b', 'gym 100001 a', a problem or contest URL")
     p.add_argument("--html", metavar="FILE", help="parse this saved page instead of downloading it")
-    p.add_argument("-o", "--output", metavar="DIR",
-                   help="problem directory to write (default ./ID; for a contest, the folder holding them)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="problem directory to write (default ./ID; for a contest, the folder holding them)",
+    )
     p.add_argument("--json", action="store_true", help="print the problem as JSON on stdout")
     p.add_argument("--refresh", action="store_true", help="download again even if the page is cached")
     p.add_argument("--offline", action="store_true", help="use only the cache, never the network")
@@ -47,13 +56,16 @@ def _destinations(problems: list[Problem], output: str | None, contest: bool) ->
 
 def run(args: argparse.Namespace) -> int:
     if not args.spec and not args.html:
-        raise CpagentError("nothing to fetch", hint="cpagent fetch 1873B  (or: cpagent fetch --html saved.html)")
+        raise CpagentError(
+            "nothing to fetch", hint="cpagent fetch 1873B  (or: cpagent fetch --html saved.html)"
+        )
     if args.refresh and args.offline:
         raise CpagentError("--refresh and --offline contradict each other", hint="use one of them")
     client = None
     if not args.html:
-        client = CodeforcesClient(ClientConfig.from_env(), ResponseCache(), refresh=args.refresh,
-                                  offline=args.offline)
+        client = CodeforcesClient(
+            ClientConfig.from_env(), ResponseCache(), refresh=args.refresh, offline=args.offline
+        )
         ui.info(f"network: {client.config.base_url} (cache: {client.cache.root})")
     problems = fetch_problems(args.spec, client=client, html_file=args.html)
     contest = len(problems) > 1 or (args.spec is not None and _is_contest_spec(args.spec))
@@ -61,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     for dest in dests:  # check all before writing any, so a clash leaves nothing half done
         if dest.exists() and not args.force:
             raise CpagentError(f"{dest}: already exists", hint="pass --force to replace it, or choose -o DIR")
-    for problem, dest in zip(problems, dests):
+    for problem, dest in zip(problems, dests, strict=True):
         write_problem_dir(problem, dest, overwrite=args.force)
         ui.success(f"{problem.id} ({problem.name}): {len(problem.public_tests)} sample test(s) → {dest}")
         if not problem.public_tests:

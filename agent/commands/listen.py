@@ -31,13 +31,25 @@ EPILOG = """examples:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("listen", help="save problems sent by the Competitive Companion extension",
-                       description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
+    p = sub.add_parser(
+        "listen",
+        help="save problems sent by the Competitive Companion extension",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT})"
+    )
     p.add_argument("-o", "--output", metavar="DIR", default=".", help="folder to save problem directories in")
     p.add_argument("--once", action="store_true", help="stop after one problem (or one contest batch)")
-    p.add_argument("--timeout", type=float, default=None, metavar="S",
-                   help="stop after S seconds without a complete batch")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="stop after S seconds without a complete batch",
+    )
     p.add_argument("--force", action="store_true", help="replace a problem directory that exists")
     p.add_argument("--json", action="store_true", help="print each saved problem as JSON on stdout")
     p.set_defaults(handler=run)
@@ -121,10 +133,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = HTTPServer(("127.0.0.1", args.port), _handler(state))
     except OSError as exc:
-        raise CpagentError(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror})",
-                           hint="another program (another `cpagent listen`?) uses the port; pick one with --port")
+        raise CpagentError(
+            f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror})",
+            hint="another program (another `cpagent listen`?) uses the port; pick one with --port",
+        ) from None
     server.timeout = 0.2
-    ui.info(f"listening on http://127.0.0.1:{args.port}/ for Competitive Companion; saving under {state.output}")
+    ui.info(
+        f"listening on http://127.0.0.1:{args.port}/ for Competitive Companion; saving under {state.output}"
+    )
     deadline = time.monotonic() + args.timeout if args.timeout else None
     try:
         with server:
@@ -136,9 +152,11 @@ def run(args: argparse.Namespace) -> int:
         pass
     if not state.saved:
         if deadline is not None:
-            raise CpagentError(f"no problem received within {args.timeout:g} s",
-                               hint="click the Competitive Companion button on a problem page; check that "
-                                    f"port {args.port} is in the extension's custom ports")
+            raise CpagentError(
+                f"no problem received within {args.timeout:g} s",
+                hint="click the Competitive Companion button on a problem page; check that "
+                f"port {args.port} is in the extension's custom ports",
+            )
         return 1
     ui.info(f"received {len(state.saved)} problem(s)")
     return 0

@@ -17,8 +17,13 @@ EPILOG = """examples:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("show", help="print a problem from any source cpagent reads",
-                       description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "show",
+        help="print a problem from any source cpagent reads",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("problem", help="problem directory, FILE[#ID] (.jsonl/.json/.parquet/.html), or specifier")
     p.add_argument("--json", action="store_true", help="print the problem model as JSON")
     p.add_argument("--statement", action="store_true", help="print the whole statement (text mode)")
@@ -31,7 +36,8 @@ def _summary(problem: Problem, full_statement: bool) -> str:
     lines = [
         f"{problem.id}: {problem.name}",
         f"  limits      {problem.time_limit_s:g} s, {problem.memory_mb} MB   ({files})",
-        f"  checker     {problem.checker.kind}" + ("   interactive" if problem.interactive else "")
+        f"  checker     {problem.checker.kind}"
+        + ("   interactive" if problem.interactive else "")
         + ("   multi-test" if problem.multi_test else ""),
         f"  tests       {len(problem.public_tests)} sample, {len(problem.hidden_tests)} hidden",
     ]
@@ -50,8 +56,13 @@ def _summary(problem: Problem, full_statement: bool) -> str:
             statement = statement[:1200].rstrip() + "\n  ... (--statement prints all of it)"
         lines += ["", statement]
     for t in problem.public_tests[:3]:
-        lines += ["", f"--- sample {t.name} input", t.input.rstrip("\n"), f"--- sample {t.name} output",
-                  (t.output or "").rstrip("\n")]
+        lines += [
+            "",
+            f"--- sample {t.name} input",
+            t.input.rstrip("\n"),
+            f"--- sample {t.name} output",
+            (t.output or "").rstrip("\n"),
+        ]
     return "\n".join(lines)
 
 

@@ -23,15 +23,26 @@ from sandbox.languages.detect import extension_for_language
 LANGUAGE_CODES = {1: "python2", 2: "cpp17", 3: "python3", 4: "java"}
 UNKNOWN_LANGUAGE = 0
 # The dataset's Source enum, kept in Problem.meta.
-SOURCES = {0: "unknown", 1: "codechef", 2: "codeforces", 3: "hackerearth", 4: "codejam", 5: "atcoder",
-           6: "aizu"}
+SOURCES = {
+    0: "unknown",
+    1: "codechef",
+    2: "codeforces",
+    3: "hackerearth",
+    4: "codejam",
+    5: "atcoder",
+    6: "aizu",
+}
 REQUIRED = ("name", "description", "public_tests")
 
 
 def is_codecontests_row(row: Any) -> bool:
     """CodeContests rows keep tests as parallel lists: `public_tests: {input: [...], output: [...]}`."""
-    return (isinstance(row, dict) and "description" in row
-            and isinstance(row.get("public_tests"), dict) and "input" in row["public_tests"])
+    return (
+        isinstance(row, dict)
+        and "description" in row
+        and isinstance(row.get("public_tests"), dict)
+        and "input" in row["public_tests"]
+    )
 
 
 def _tests(row: dict[str, Any], field: str, where: str, suffix: str = "", start: int = 1) -> list[TestCase]:
@@ -42,10 +53,14 @@ def _tests(row: dict[str, Any], field: str, where: str, suffix: str = "", start:
         raise ProblemFormatError(f"{where}: field {field!r} must be {{input: [...], output: [...]}}")
     inputs, outputs = value.get("input") or [], value.get("output") or []
     if not isinstance(inputs, list) or not isinstance(outputs, list) or len(inputs) != len(outputs):
-        raise ProblemFormatError(f"{where}: field {field!r} needs as many outputs as inputs "
-                                 f"({len(inputs) if isinstance(inputs, list) else '?'} inputs)")
-    return [TestCase(str(i), None if o is None else str(o), f"{n:03d}{suffix}")
-            for n, (i, o) in enumerate(zip(inputs, outputs), start)]
+        raise ProblemFormatError(
+            f"{where}: field {field!r} needs as many outputs as inputs "
+            f"({len(inputs) if isinstance(inputs, list) else '?'} inputs)"
+        )
+    return [
+        TestCase(str(i), None if o is None else str(o), f"{n:03d}{suffix}")
+        for n, (i, o) in enumerate(zip(inputs, outputs, strict=True), start)
+    ]
 
 
 def _solutions(row: dict[str, Any], field: str, group: str, where: str) -> tuple[list[Submission], int]:
@@ -56,9 +71,11 @@ def _solutions(row: dict[str, Any], field: str, group: str, where: str) -> tuple
         raise ProblemFormatError(f"{where}: field {field!r} must be {{language: [...], solution: [...]}}")
     langs, codes = value.get("language") or [], value.get("solution") or []
     if len(langs) != len(codes):
-        raise ProblemFormatError(f"{where}: field {field!r} has {len(langs)} languages for {len(codes)} solutions")
+        raise ProblemFormatError(
+            f"{where}: field {field!r} has {len(langs)} languages for {len(codes)} solutions"
+        )
     subs, skipped = [], 0
-    for i, (code, source) in enumerate(zip(langs, codes)):
+    for i, (code, source) in enumerate(zip(langs, codes, strict=True)):
         if code == UNKNOWN_LANGUAGE:
             skipped += 1
             continue
@@ -66,10 +83,18 @@ def _solutions(row: dict[str, Any], field: str, group: str, where: str) -> tuple
         if lang is None:
             raise ProblemFormatError(
                 f"{where}: {field}.language[{i}] is {code!r}, not a CodeContests language code",
-                hint="codes are 0 unknown, 1 Python 2, 2 C++, 3 Python 3, 4 Java")
+                hint="codes are 0 unknown, 1 Python 2, 2 C++, 3 Python 3, 4 Java",
+            )
         stem = "correct" if group == "accepted" else "incorrect"
-        subs.append(Submission(f"{group}/{stem}-{i + 1:04d}{extension_for_language(lang)}", lang, str(source),
-                               group, meta={"dataset_label": stem, "language_code": code}))
+        subs.append(
+            Submission(
+                f"{group}/{stem}-{i + 1:04d}{extension_for_language(lang)}",
+                lang,
+                str(source),
+                group,
+                meta={"dataset_label": stem, "language_code": code},
+            )
+        )
     return subs, skipped
 
 
@@ -78,8 +103,10 @@ def problem_from_row(row: Any, where: str) -> Problem:
         raise ProblemFormatError(f"{where}: a CodeContests row must be a JSON object")
     for name in REQUIRED:
         if name not in row:
-            raise ProblemFormatError(f"{where}: missing field {name!r}",
-                                     hint="see docs/problems.md for the CodeContests fields we read")
+            raise ProblemFormatError(
+                f"{where}: missing field {name!r}",
+                hint="see docs/problems.md for the CodeContests fields we read",
+            )
     name = str(row["name"])
     index = row.get("cf_index") or None
     contest = row.get("cf_contest_id") or None
@@ -91,7 +118,9 @@ def problem_from_row(row: Any, where: str) -> Problem:
         memory = int(row.get("memory_limit_bytes") or 0) // (1024 * 1024)
         rating = int(row["cf_rating"]) if row.get("cf_rating") else None
     except (TypeError, ValueError, AttributeError):
-        raise ProblemFormatError(f"{where}: time_limit, memory_limit_bytes and cf_rating must be numbers") from None
+        raise ProblemFormatError(
+            f"{where}: time_limit, memory_limit_bytes and cf_rating must be numbers"
+        ) from None
     accepted, skipped_ok = _solutions(row, "solutions", "accepted", where)
     rejected, skipped_bad = _solutions(row, "incorrect_solutions", "wrong_answer", where)
     description = normalize_statement(str(row["description"]))
@@ -120,8 +149,11 @@ def problem_from_row(row: Any, where: str) -> Problem:
         multi_test=looks_multi_test(description),
         rating=rating,
         tags=tuple(str(t) for t in row.get("cf_tags") or ()),
-        source_url=(f"https://codeforces.com/contest/{contest}/problem/{index}"
-                    if contest and index and source in (2, None) else None),
+        source_url=(
+            f"https://codeforces.com/contest/{contest}/problem/{index}"
+            if contest and index and source in (2, None)
+            else None
+        ),
         contest_id=None if contest is None else str(contest),
         index=None if index is None else str(index),
         submissions=tuple(sorted(accepted + rejected, key=lambda s: s.name)),
@@ -174,8 +206,10 @@ def _rows_from_parquet(path: Path) -> Iterator[tuple[Any, str]]:
                 yield row, f"{path}: row {n}"
                 n += 1
     except (ArrowException, OSError) as exc:
-        raise ProblemFormatError(f"{path}: not a readable parquet file ({exc})",
-                                 hint="pass a CodeContests shard (*.parquet) or the rows as JSON") from None
+        raise ProblemFormatError(
+            f"{path}: not a readable parquet file ({exc})",
+            hint="pass a CodeContests shard (*.parquet) or the rows as JSON",
+        ) from None
 
 
 def iter_codecontests(path: str | Path) -> Iterator[Problem]:

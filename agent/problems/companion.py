@@ -45,8 +45,9 @@ def problem_from_companion(data: Any, where: str = "Competitive Companion JSON")
         raise ProblemFormatError(f"{where}: expected a JSON object (one problem)")
     for name in REQUIRED:
         if name not in data:
-            raise ProblemFormatError(f"{where}: missing field {name!r}",
-                                     hint="send the problem again from the browser extension")
+            raise ProblemFormatError(
+                f"{where}: missing field {name!r}", hint="send the problem again from the browser extension"
+            )
     tests = data["tests"]
     if not isinstance(tests, list) or any(not isinstance(t, dict) or "input" not in t for t in tests):
         raise ProblemFormatError(f"{where}: field 'tests' must be a list of {{input, output}}")
@@ -67,8 +68,10 @@ def problem_from_companion(data: Any, where: str = "Competitive Companion JSON")
         name=strip_index_prefix(name, index),
         time_limit_s=time_limit_s if time_limit_s > 0 else 1.0,
         memory_mb=memory_mb if memory_mb > 0 else 256,
-        public_tests=tuple(TestCase(str(t["input"]), None if t.get("output") is None else str(t["output"]),
-                                    f"{i:0{width}d}") for i, t in enumerate(tests, 1)),
+        public_tests=tuple(
+            TestCase(str(t["input"]), None if t.get("output") is None else str(t["output"]), f"{i:0{width}d}")
+            for i, t in enumerate(tests, 1)
+        ),
         interactive=bool(data.get("interactive", False)),
         input_file=_file(data.get("input"), "input", where),
         output_file=_file(data.get("output"), "output", where),
@@ -88,5 +91,7 @@ def read_companion(path: str | Path) -> list[Problem]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProblemFormatError(f"{path}: not a readable JSON file ({exc.__class__.__name__})") from None
     rows = data if isinstance(data, list) else [data]
-    return [problem_from_companion(row, f"{path}" + (f": item {i}" if isinstance(data, list) else ""))
-            for i, row in enumerate(rows)]
+    return [
+        problem_from_companion(row, f"{path}" + (f": item {i}" if isinstance(data, list) else ""))
+        for i, row in enumerate(rows)
+    ]

@@ -42,7 +42,7 @@ from sandbox.languages.detect import extension_for_language, language_for_path
 
 PROBLEM_FILE = "problem.md"
 GROUP_ALIASES = {"run_time_error": "runtime_error", "time_limit": "time_limit_exceeded"}
-UNKNOWN_GROUP = "unknown"  # not a Kattis group: programs with no known outcome (Submission.expected "unknown")
+UNKNOWN_GROUP = "unknown"  # not a Kattis group: no known outcome (Submission.expected "unknown")
 DIR_GROUPS = (*SUBMISSION_GROUPS, UNKNOWN_GROUP)
 
 

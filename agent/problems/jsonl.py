@@ -38,8 +38,20 @@ LOCAL_MARK_GROUP = {"W": "wrong_answer", "R": "runtime_error", "T": "time_limit_
 
 # Fields of the row that become model fields; everything else goes to Problem.meta.
 _MAPPED = {
-    "id", "name", "statement", "time_limit_s", "memory_mb", "rating", "tags", "public_tests", "hidden_tests",
-    "correct_solutions", "incorrect_solutions", "url", "cf_contest_id", "cf_index",
+    "id",
+    "name",
+    "statement",
+    "time_limit_s",
+    "memory_mb",
+    "rating",
+    "tags",
+    "public_tests",
+    "hidden_tests",
+    "correct_solutions",
+    "incorrect_solutions",
+    "url",
+    "cf_contest_id",
+    "cf_index",
 }
 _SUBMISSION_MAPPED = {"language", "code"}
 
@@ -55,8 +67,10 @@ def checker_from_label(label: str | None, where: str) -> CheckerSpec:
             pass
         else:
             return CheckerSpec("float", abs_eps=eps, rel_eps=eps)
-    raise ProblemFormatError(f"{where}: field 'checker' has unknown value {label!r}",
-                             hint="use tokens_exact, tokens_float_<eps> or unverified")
+    raise ProblemFormatError(
+        f"{where}: field 'checker' has unknown value {label!r}",
+        hint="use tokens_exact, tokens_float_<eps> or unverified",
+    )
 
 
 def _tests(value: Any, where: str, field: str) -> tuple[TestCase, ...]:
@@ -101,7 +115,8 @@ def _submissions(row: dict[str, Any], where: str) -> tuple[Submission, ...]:
             if lang is None:
                 raise ProblemFormatError(
                     f"{where}: {field}[{i}].language {sol.get('language')!r} is not a language we know",
-                    hint="use one of c, cpp, python3 (see agent/problems/languages.py)")
+                    hint="use one of c, cpp, python3 (see agent/problems/languages.py)",
+                )
             group = _group(sol, correct)
             stem = str(sol.get("submission_id") or f"{'correct' if correct else 'incorrect'}-{i + 1:02d}")
             name = f"{group}/{stem}{extension_for_language(lang)}"
@@ -122,8 +137,10 @@ def problem_from_row(row: Any, where: str) -> Problem:
         raise ProblemFormatError(f"{where}: a line must be a JSON object, one problem per line")
     for name in REQUIRED:
         if name not in row:
-            raise ProblemFormatError(f"{where}: missing field {name!r}",
-                                     hint="see ../shared/cp-data/README.md or docs/problems.md for the schema")
+            raise ProblemFormatError(
+                f"{where}: missing field {name!r}",
+                hint="see ../shared/cp-data/README.md or docs/problems.md for the schema",
+            )
     index = row.get("cf_index")
     contest = row.get("cf_contest_id")
     try:
@@ -145,8 +162,8 @@ def problem_from_row(row: Any, where: str) -> Problem:
         multi_test=looks_multi_test(statement),
         rating=rating,
         tags=tuple(str(t) for t in row.get("tags") or ()),
-        source_url=row.get("url") or (
-            f"https://codeforces.com/contest/{contest}/problem/{index}" if contest and index else None),
+        source_url=row.get("url")
+        or (f"https://codeforces.com/contest/{contest}/problem/{index}" if contest and index else None),
         contest_id=None if contest is None else str(contest),
         index=None if index is None else str(index),
         submissions=_submissions(row, where),
@@ -170,8 +187,10 @@ def iter_jsonl(path: str | Path) -> Iterator[Problem]:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise ProblemFormatError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})",
-                                             hint="each line must be one complete JSON object") from None
+                    raise ProblemFormatError(
+                        f"{where}: not valid JSON ({exc.msg} at column {exc.colno})",
+                        hint="each line must be one complete JSON object",
+                    ) from None
                 yield problem_from_row(row, where)
         except UnicodeDecodeError:
             raise ProblemFormatError(f"{path}: not UTF-8 text") from None

@@ -37,8 +37,10 @@ def _first_json_value(path: Path) -> Any:
     except OSError as exc:
         raise ProblemFormatError(f"{path}: cannot be read ({exc.strerror})") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ProblemFormatError(f"{path}: not valid JSON ({exc.__class__.__name__})",
-                                 hint="see docs/problems.md for the formats `cpagent show` reads") from None
+        raise ProblemFormatError(
+            f"{path}: not valid JSON ({exc.__class__.__name__})",
+            hint="see docs/problems.md for the formats `cpagent show` reads",
+        ) from None
 
 
 def _load_json_file(path: Path) -> list[Problem]:
@@ -62,11 +64,14 @@ def _load_json_file(path: Path) -> list[Problem]:
         try:
             return [Problem.from_json(r) for r in rows]
         except (KeyError, TypeError, ValueError) as exc:
-            raise ProblemFormatError(f"{path}: not a valid problem JSON ({exc.__class__.__name__}: {exc})") from None
+            raise ProblemFormatError(
+                f"{path}: not a valid problem JSON ({exc.__class__.__name__}: {exc})"
+            ) from None
     raise ProblemFormatError(
         f"{path}: not a problem format we know",
         hint="expected our JSONL schema, CodeContests rows, Competitive Companion or oj-api JSON "
-             "(docs/problems.md)")
+        "(docs/problems.md)",
+    )
 
 
 def _is_jsonl(path: Path) -> bool:
@@ -82,8 +87,10 @@ def _load_path(path: Path) -> list[Problem]:
             return [read_problem_dir(path)]
         children = sorted(p for p in path.iterdir() if p.is_dir() and is_problem_dir(p))
         if not children:
-            raise ProblemFormatError(f"{path}: neither a problem directory nor a directory of them",
-                                     hint="a problem directory holds problem.md (docs/problems.md)")
+            raise ProblemFormatError(
+                f"{path}: neither a problem directory nor a directory of them",
+                hint="a problem directory holds problem.md (docs/problems.md)",
+            )
         return [read_problem_dir(p) for p in children]
     suffix = path.suffix.lower()
     if suffix == ".parquet":
@@ -96,11 +103,15 @@ def _load_path(path: Path) -> list[Problem]:
         return fetch_problems(None, html_file=path)
     if suffix in (".json", ".jsonl", ".ndjson"):
         return _load_json_file(path)
-    raise ProblemFormatError(f"{path}: unknown kind of file ({suffix or 'no extension'})",
-                             hint="use a problem directory, .jsonl, .json, .parquet or a saved .html page")
+    raise ProblemFormatError(
+        f"{path}: unknown kind of file ({suffix or 'no extension'})",
+        hint="use a problem directory, .jsonl, .json, .parquet or a saved .html page",
+    )
 
 
-def load_problems(what: str | Path, *, client: Any = None, html_file: str | Path | None = None) -> list[Problem]:
+def load_problems(
+    what: str | Path, *, client: Any = None, html_file: str | Path | None = None
+) -> list[Problem]:
     """Every problem `what` holds (see the module docstring), in a stable order."""
     if html_file is not None:
         from agent.codeforces.fetch import fetch_problems
@@ -120,8 +131,10 @@ def load_problems(what: str | Path, *, client: Any = None, html_file: str | Path
         if pick is not None:
             chosen = [p for p in problems if p.id == pick]
             if not chosen:
-                raise ProblemFormatError(f"{path}: no problem with id {pick!r}",
-                                         hint=f"ids look like {problems[0].id!r}" if problems else "")
+                raise ProblemFormatError(
+                    f"{path}: no problem with id {pick!r}",
+                    hint=f"ids look like {problems[0].id!r}" if problems else "",
+                )
             return chosen
         return problems
     from agent.codeforces.fetch import fetch_problems
@@ -130,7 +143,8 @@ def load_problems(what: str | Path, *, client: Any = None, html_file: str | Path
     if try_parse_specifier(text) is None:
         raise ProblemFormatError(
             f"{text}: no such file or directory, and not a Codeforces problem specifier",
-            hint="give a problem directory, a dataset file, or a specifier such as 1873B or a problem URL")
+            hint="give a problem directory, a dataset file, or a specifier such as 1873B or a problem URL",
+        )
     return fetch_problems(text, client=client)
 
 
@@ -139,6 +153,7 @@ def load_problem(what: str | Path, *, client: Any = None, html_file: str | Path 
     problems = load_problems(what, client=client, html_file=html_file)
     if len(problems) != 1:
         ids = ", ".join(p.id for p in problems[:5]) + (", ..." if len(problems) > 5 else "")
-        raise ProblemFormatError(f"{what}: holds {len(problems)} problems ({ids}), not one",
-                                 hint=f"pick one with '{what}#ID'")
+        raise ProblemFormatError(
+            f"{what}: holds {len(problems)} problems ({ids}), not one", hint=f"pick one with '{what}#ID'"
+        )
     return problems[0]

@@ -29,8 +29,10 @@ def problem_from_oj_api(data: Any, where: str = "oj-api JSON") -> Problem:
     if isinstance(data, dict) and "status" in data:
         if data.get("status") != "ok":
             messages = "; ".join(str(m) for m in data.get("messages") or []) or "no message"
-            raise ProblemFormatError(f"{where}: oj-api reported status {data.get('status')!r} ({messages})",
-                                     hint="run `oj-api get-problem URL` again, or use `cpagent fetch URL`")
+            raise ProblemFormatError(
+                f"{where}: oj-api reported status {data.get('status')!r} ({messages})",
+                hint="run `oj-api get-problem URL` again, or use `cpagent fetch URL`",
+            )
         data = data.get("result")
     if not isinstance(data, dict):
         raise ProblemFormatError(f"{where}: missing field 'result'")
@@ -62,8 +64,14 @@ def problem_from_oj_api(data: Any, where: str = "oj-api JSON") -> Problem:
         name=name,
         time_limit_s=time_limit_s or 1.0,
         memory_mb=memory_mb or 256,
-        public_tests=tuple(TestCase(str(t["input"]), None if t.get("output") is None else str(t["output"]),
-                                    str(t.get("name") or f"{i:0{width}d}")) for i, t in enumerate(tests, 1)),
+        public_tests=tuple(
+            TestCase(
+                str(t["input"]),
+                None if t.get("output") is None else str(t["output"]),
+                str(t.get("name") or f"{i:0{width}d}"),
+            )
+            for i, t in enumerate(tests, 1)
+        ),
         source_url=ref.canonical_url() if ref and ref.index else url,
         contest_id=ref.contest_id if ref else None,
         index=None if index is None else str(index),

@@ -18,7 +18,7 @@ def strip_index_prefix(name: str, index: str | None, contest_id: str | int | Non
         return name
     for prefix in (f"{contest_id}_{index}. " if contest_id is not None else None, f"{index}. "):
         if prefix and name.upper().startswith(prefix.upper()):
-            return name[len(prefix):].strip()
+            return name[len(prefix) :].strip()
     return name
 
 
