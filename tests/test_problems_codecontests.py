@@ -122,6 +122,9 @@ def test_file_io_and_directory_round_trip(tmp_path):
     assert (problem.input_file, problem.output_file) == ("input.txt", "output.txt")
     write_problem_dir(problem, tmp_path / "dir")
     assert read_problem_dir(tmp_path / "dir") == problem
+    # Languages the sandbox does not run keep their usual extension; the language is in the front matter.
+    assert sorted(p.name for p in (tmp_path / "dir" / "submissions" / "wrong_answer").iterdir()) == [
+        "incorrect-0001.py", "incorrect-0002.java"]
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import ProblemFormatError
+from agent.problems.languages import file_extension
 from agent.problems.model import Problem, Submission, TestCase
 from agent.problems.text import looks_multi_test, normalize_statement, slug, strip_index_prefix
-from sandbox.languages.detect import extension_for_language
 
 # The dataset's Language enum → our language ids. 0 (UNKNOWN_LANGUAGE) programs cannot be run: skipped.
 LANGUAGE_CODES = {1: "python2", 2: "cpp17", 3: "python3", 4: "java"}
@@ -88,7 +88,7 @@ def _solutions(row: dict[str, Any], field: str, group: str, where: str) -> tuple
         stem = "correct" if group == "accepted" else "incorrect"
         subs.append(
             Submission(
-                f"{group}/{stem}-{i + 1:04d}{extension_for_language(lang)}",
+                f"{group}/{stem}-{i + 1:04d}{file_extension(lang)}",
                 lang,
                 str(source),
                 group,

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from agent.errors import ProblemFormatError
+from agent.problems.languages import file_extension
 from agent.problems.model import (
     SUBMISSION_GROUPS,
     GeneratorInfo,
@@ -235,7 +236,7 @@ def _submission_path(sub: Submission) -> str:
     group = sub.expected if sub.expected in DIR_GROUPS else UNKNOWN_GROUP
     name = Path(sub.name).name
     if not Path(name).suffix:
-        name += extension_for_language(sub.language)
+        name += file_extension(sub.language)
     return f"{group}/{name}"
 
 

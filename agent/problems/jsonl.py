@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import ProblemFormatError
-from agent.problems.languages import language_id
+from agent.problems.languages import file_extension, language_id
 from agent.problems.model import Problem, Submission, TestCase
 from agent.problems.text import looks_multi_test, normalize_statement, strip_index_prefix
 from sandbox.checkers.spec import CheckerSpec
-from sandbox.languages.detect import extension_for_language
 
 REQUIRED = ("id", "name", "public_tests")
 
@@ -119,9 +118,9 @@ def _submissions(row: dict[str, Any], where: str) -> tuple[Submission, ...]:
                 )
             group = _group(sol, correct)
             stem = str(sol.get("submission_id") or f"{'correct' if correct else 'incorrect'}-{i + 1:02d}")
-            name = f"{group}/{stem}{extension_for_language(lang)}"
+            name = f"{group}/{stem}{file_extension(lang)}"
             if name in used:
-                name = f"{group}/{stem}-{i + 1}{extension_for_language(lang)}"
+                name = f"{group}/{stem}-{i + 1}{file_extension(lang)}"
             used.add(name)
             meta = {k: v for k, v in sol.items() if k not in _SUBMISSION_MAPPED}
             meta["dataset_label"] = "correct" if correct else "incorrect"

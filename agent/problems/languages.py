@@ -36,3 +36,17 @@ LANGUAGE_ALIASES: dict[str, str] = {
 def language_id(name: str) -> str | None:
     """Our id for a dataset's language name, or None when we do not know it."""
     return LANGUAGE_ALIASES.get(name.strip().lower())
+
+
+# Extensions for languages the sandbox does not run (yet): datasets still carry their programs.
+_EXTRA_EXTENSIONS = {
+    "python2": ".py", "pypy2": ".py", "java": ".java", "kotlin": ".kt", "go": ".go", "rust": ".rs",
+}
+
+
+def file_extension(language: str) -> str:
+    """The file extension for a language id: the sandbox's own, else the usual one, else .txt."""
+    from sandbox.languages.detect import extension_for_language
+
+    ext = extension_for_language(language)
+    return _EXTRA_EXTENSIONS.get(language, ext) if ext == ".txt" else ext
