@@ -199,3 +199,19 @@ class socket_port:
 
     def __exit__(self, *exc: object) -> None:
         self.sock.close()
+
+
+def test_login_redirect_is_named(fake, tmp_path):
+    fake.route("/group/G/contest/1/problem/A", page("", 302, headers=(("Location", "/enter?back=%2Fgroup"),)))
+    fake.route("/enter", page("<html>Login</html>"))
+    with pytest.raises(NetworkError, match="asks to log in") as info:
+        make_client(fake, tmp_path).get_page("/group/G/contest/1/problem/A")
+    assert "--html" in info.value.hint
+
+
+def test_retry_after_is_honoured_within_the_cap(fake, tmp_path):
+    fake.route("/contest/1/problem/A", page("slow down", 429, headers=(("Retry-After", "7"),)), page("ok"))
+    waits: list[float] = []
+    client = make_client(fake, tmp_path, backoff_s=0.5, sleep=lambda s: waits.append(s))
+    assert client.get_page("/contest/1/problem/A") == "ok"
+    assert waits == [7.0]
