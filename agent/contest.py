@@ -74,39 +74,44 @@ class Placement:
         }
 
 
-def load_standings(paths: Sequence[str | Path]) -> Standings:
-    """Read one or more `contest.standings` API responses (pages of one contest) into one table."""
-    contest: dict[str, Any] | None = None
-    problems: list[dict[str, Any]] = []
+def standings_from_api(pages: Sequence[Any]) -> Standings:
+    """Merge pages of `agent.codeforces.api.Standings` (one contest) into the table the simulation uses."""
+    if not pages:
+        raise CpagentError("no standings given", hint="pass --standings FILE (a contest.standings response) or --api")
+    contest = pages[0].contest
     rows: dict[tuple[str, int], StandingRow] = {}
+    for page in pages:
+        if page.contest.id != contest.id:
+            raise CpagentError(f"standings of contest {page.contest.id} mixed with contest {contest.id}")
+        for row in page.rows:
+            if row.participant_type != "CONTESTANT":
+                continue  # practice, virtual and out-of-competition rows are not the field we place in
+            handle = ",".join(row.handles) or (row.team_name or "?")
+            rows[(handle, row.rank)] = StandingRow(handle, row.rank, row.points, row.penalty)
+    return Standings(
+        contest_id=contest.id, name=contest.name, kind=contest.type or "CF", duration_s=contest.duration_s or 7200,
+        problems=tuple((p.index, float(p.points or 1.0)) for p in pages[0].problems),
+        rows=tuple(sorted(rows.values(), key=lambda r: r.rank)),
+    )
+
+
+def load_standings(paths: Sequence[str | Path]) -> Standings:
+    """Read one or more saved `contest.standings` API responses (pages of one contest) into one table."""
+    from agent.codeforces.api import parse_standings
+
+    pages = []
     for path in paths:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CpagentError(f"{path}: not a readable contest.standings response ({exc})",
                                hint="save it from https://codeforces.com/api/contest.standings?contestId=N") from None
-        if data.get("status") != "OK" or "result" not in data:
-            raise CpagentError(f"{path}: the API answered {data.get('status')!r}: {data.get('comment', '')}")
-        result = data["result"]
-        if contest is not None and result["contest"]["id"] != contest["id"]:
-            raise CpagentError(f"{path}: standings of contest {result['contest']['id']}, expected {contest['id']}")
-        contest = result["contest"]
-        problems = result["problems"]
-        for row in result["rows"]:
-            party = row["party"]
-            if party.get("participantType", "CONTESTANT") != "CONTESTANT":
-                continue
-            handle = ",".join(m["handle"] for m in party.get("members", [])) or party.get("teamName", "?")
-            rows[(handle, row["rank"])] = StandingRow(handle, int(row["rank"]), float(row["points"]),
-                                                      int(row.get("penalty", 0)))
-    if contest is None:
-        raise CpagentError("no standings given", hint="pass --standings FILE (a contest.standings response)")
-    return Standings(
-        contest_id=int(contest["id"]), name=contest.get("name", ""), kind=contest.get("type", "CF"),
-        duration_s=int(contest.get("durationSeconds", 7200)),
-        problems=tuple((p["index"], float(p.get("points") or 1.0)) for p in problems),
-        rows=tuple(sorted(rows.values(), key=lambda r: r.rank)),
-    )
+        if not isinstance(data, dict) or data.get("status") != "OK" or "result" not in data:
+            status = data.get("status") if isinstance(data, dict) else None
+            comment = data.get("comment", "") if isinstance(data, dict) else ""
+            raise CpagentError(f"{path}: the API answered {status!r}: {comment}")
+        pages.append(parse_standings(data["result"]))
+    return standings_from_api(pages)
 
 
 def cf_problem_score(points: float, minute: float, rejected: int) -> float:

@@ -1,0 +1,147 @@
+"""The pipeline for one problem: sample → deduplicate → compile → filter on the public tests → generate inputs
+→ cluster → score → select ≤ k → (evaluation) judge on the hidden tests.
+
+Every stage writes to the run store before the next reads it. Sampling, compiling and filtering stream in
+batches (memory stays bounded however many samples are asked for; each batch's programs run on all worker
+slots), and each stage first asks the store what is already done, so a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tqdm import tqdm
+
+from agent import stages
+from agent.dedupe import candidate_id
+from agent.problems.model import Problem
+from agent.sources import CandidateSource
+from agent.store import RunStore, StoredCandidate
+from sandbox.backend import Backend
+from sandbox.judge import Judge
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """The resolved configuration of a run, saved as config.json in its directory."""
+
+    samples: int = 0  # 0: everything the source has (datasets); a policy needs a number
+    k: int = 10  # submissions selected per problem
+    seed: int = 0
+    batch_size: int = 64  # samples per streaming batch: bounds memory, sets the resume granularity
+    judge_hidden: bool = False  # evaluation: judge candidates on the hidden tests
+    selection: str = "default"  # scorer.selection strategy name
+    scorer: str | None = None  # a trained scorer file (cpagent train-scorer); None: rank by cluster size
+    max_inputs: int = 40  # generated inputs for clustering
+    backend: str = "native"
+    insecure: bool = False
+    jobs: int | None = None  # worker slots; None: one per core
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Pipeline:
+    def __init__(self, store: RunStore, config: PipelineConfig, backend: Backend, *, progress: bool = True,
+                 policy: Any = None) -> None:
+        self.store = store
+        self.config = config
+        self.backend = backend
+        self.progress = progress
+        self.policy = policy
+        self.judge = Judge(backend)
+
+    def _bar(self, total: int, desc: str) -> tqdm:
+        return tqdm(total=total, desc=desc, unit="", leave=False, disable=not self.progress, dynamic_ncols=True)
+
+    # -- stages 1-4: sample, dedupe, compile, filter (streamed) ------------------------------------
+    def _process(self, problem: Problem, cands: list[StoredCandidate]) -> None:
+        """Compile and filter the candidates that have no public verdict yet, on all worker slots."""
+        pid = problem.id
+        done = self.store.done_ids("public_verdicts", pid)
+        todo = [c for c in cands if c.candidate_id not in done]
+        if not todo:
+            return
+        started = time.monotonic()
+        with self._bar(len(todo), "compile+filter") as bar:
+            for cand, out in stages.retry_ie(stages.filter_public, self.judge, problem, todo):
+                self.store.put_compile(pid, cand.candidate_id, out.compile_status, out.compile_message,
+                                       out.warnings, out.compile_s)
+                self.store.put_verdict("public_verdicts", pid, cand.candidate_id, out.verdict, out.detail)
+                bar.update(1)
+        previous = self.store.stage(pid, "filter")
+        seconds = (previous[1] if previous else 0.0) + time.monotonic() - started
+        self.store.record_stage(pid, "filter", len(self.store.done_ids("public_verdicts", pid)), seconds)
+
+    def _sample_and_filter(self, problem: Problem, source: CandidateSource) -> None:
+        pid = problem.id
+        total = source.total(problem, self.config.samples)
+        have = self.store.num_samples(pid)
+        started = time.monotonic()
+        # Candidates stored before a crash but never judged come first.
+        self._process(problem, self.store.candidates(pid))
+        with self._bar(total, "sample") as bar:
+            bar.update(have)
+            for lo in range(have, total, self.config.batch_size):
+                hi = min(lo + self.config.batch_size, total)
+                rows = []
+                for index, sample in source.samples(problem, lo, hi, self.config.seed):
+                    rows.append((index, candidate_id(sample.code, sample.language), {
+                        "language": sample.language, "code": sample.code, "logprob": sample.logprob,
+                        "num_tokens": sample.num_tokens, "label": sample.label, "meta": sample.meta}))
+                self.store.add_samples(pid, rows)
+                bar.update(len(rows))
+                self._process(problem, self.store.candidates(pid))
+                if len(rows) < hi - lo:
+                    break  # the source ran dry
+        self.store.record_stage(pid, "sample", self.store.num_samples(pid), time.monotonic() - started)
+
+    # -- the whole problem -----------------------------------------------------------------------
+    def run_problem(self, problem: Problem, source: CandidateSource) -> dict[str, Any]:
+        pid = problem.id
+        finished = self.store.problem_result(pid)
+        if finished is not None:
+            return finished
+        self._sample_and_filter(problem, source)
+        cands = self.store.candidates(pid)
+        public = self.store.verdicts("public_verdicts", pid)
+        passed = [c for c in cands if public.get(c.candidate_id, ("",))[0] == "AC"]
+
+        if self.store.get_blob(pid, "clusters") is None:
+            t = time.monotonic()
+            clusters = stages.cluster(self.backend, problem, passed, self.config, self.policy)
+            self.store.put_blob(pid, "clusters", clusters)
+            self.store.record_stage(pid, "cluster", len(clusters["clusters"]), time.monotonic() - t)
+        clusters = self.store.get_blob(pid, "clusters")
+
+        if self.store.get_blob(pid, "scores") is None:
+            t = time.monotonic()
+            scores = stages.score(problem, cands, public, clusters, self.store.compiles(pid), self.config)
+            self.store.put_blob(pid, "scores", scores)
+            self.store.record_stage(pid, "score", len(scores), time.monotonic() - t)
+        scores = self.store.get_blob(pid, "scores")
+
+        if self.store.get_blob(pid, "selection") is None:
+            selection = stages.select(passed, clusters, scores, self.config)
+            self.store.put_blob(pid, "selection", selection)
+            self.store.record_stage(pid, "select", len(selection), 0.0)
+        selection = self.store.get_blob(pid, "selection")
+
+        if self.config.judge_hidden:
+            self._judge_hidden(problem, passed)
+        result = stages.problem_result(problem, self.store, cands, public, clusters, scores, selection)
+        self.store.finish_problem(pid, result)
+        return result
+
+    def _judge_hidden(self, problem: Problem, passed: list[StoredCandidate]) -> None:
+        pid = problem.id
+        done = self.store.done_ids("hidden_verdicts", pid)
+        todo = [c for c in passed if c.candidate_id not in done]
+        t = time.monotonic()
+        with self._bar(len(todo), "judge hidden") as bar:
+            for cand, out in stages.retry_ie(stages.judge_hidden, self.judge, problem, todo):
+                self.store.put_verdict("hidden_verdicts", pid, cand.candidate_id, out.verdict, out.detail)
+                bar.update(1)
+        self.store.record_stage(pid, "hidden", len(todo), time.monotonic() - t)
