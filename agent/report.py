@@ -121,7 +121,7 @@ _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
 h1{font-size:1.6em} h2{margin-top:2em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
-th{background:#f3f3f3} pre{background:#f7f7f7;padding:6px;max-height:320px;overflow:auto;font-size:12px;margin:0}
+th{background:#f3f3f3} pre{background:#f7f7f7;padding:6px;max-height:320px;overflow:auto;font-size:12px;margin:0;white-space:pre-wrap;max-width:640px}
 .sel{background:#e6f4ea} .bar{fill:#4a7bd0} .barsel{fill:#2e9b4f} .small{color:#666;font-size:.9em}
 """
 

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# The main job on the bundled examples: judge every bundled submission of every example problem.
+# The main job on the bundled examples: evaluate the whole pipeline with each problem's own submissions as the
+# candidate pool (--policy dataset), print the summary, and write the HTML cluster report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-status=0
-for dir in examples/*/; do
-    [ -f "$dir/problem.md" ] || continue
-    .venv/bin/cpagent test --all "$dir" || status=1
-done
-exit $status
+RUN_DIR=${RUN_DIR:-runs/examples}
+.venv/bin/cpagent eval examples --policy dataset -o "$RUN_DIR" --html "$RUN_DIR/report.html"
+.venv/bin/cpagent clusters "$RUN_DIR"
+echo "[INFO] open $RUN_DIR/report.html in a browser to inspect the clusters" >&2
