@@ -404,3 +404,67 @@ def test_statement_markdown(quirky):
 )
 def test_normalize_sample(raw, expected):
     assert normalize_sample(raw) == expected
+
+
+def _dashboard(cp_data) -> tuple[dict, str]:
+    fixture = json.loads(
+        (cp_data / "fixtures" / "codeforces_parsed" / "contest__statements-in-pdf.json").read_text()
+    )
+    rows = []
+    for r in fixture["result"]:
+        index, name = r["name"].split(". ", 1)
+        href = r["url"].removeprefix("https://codeforces.com")
+        files = f'{r["input"].get("fileName", "standard input")} / {r["output"].get("fileName", "standard output")}'
+        rows.append(
+            f'<tr><td class="id"><a href="{href}">\n{index}\n</a></td><td><div style="float: left;">'
+            f'<a href="{href}">{html.escape(name)}</a></div><div style="float: right; font-size: 1.1rem;">'
+            f'<div class="notice">{files}</div>\n {r["timeLimit"] / 1000:g} s, {r["memoryLimit"]} MB</div></td>'
+            '<td></td></tr>'
+        )
+    page = _fill(
+        (PAGES / "contest_dashboard.html").read_text(encoding="utf-8"),
+        {"CONTEST_HREF": "/gym/100524", "CONTEST_NAME": "A Gym Contest", "ROWS": "".join(rows)},
+    )
+    return fixture, page
+
+
+def test_contest_table_of_a_pdf_contest(cp_data):
+    from agent.codeforces.page import parse_contest_table
+
+    fixture, page = _dashboard(cp_data)
+    rows = parse_contest_table(page)
+    assert len(rows) == len(fixture["result"])
+    for row, expected in zip(rows, fixture["result"], strict=True):
+        assert f"{row.index}. {row.name}" == expected["name"]
+        assert (
+            round(row.time_limit_s * 1000) == expected["timeLimit"]
+            and row.memory_mb == expected["memoryLimit"]
+        )
+        assert row.input_file == expected["input"].get("fileName")
+        assert row.output_file == expected["output"].get("fileName")
+
+
+def test_fetching_a_pdf_contest_lists_its_problems(cp_data, tmp_path):
+    from agent.codeforces.cache import ResponseCache
+    from agent.codeforces.client import ClientConfig, CodeforcesClient
+    from agent.codeforces.fetch import fetch_problems
+    from fake_codeforces import FakeCodeforces, page, start
+
+    fixture, dashboard = _dashboard(cp_data)
+    fake = FakeCodeforces()
+    server, thread = start(fake)
+    try:
+        fake.route("/gym/100524/problems", page((PAGES / "pdf_problem.html").read_text()))
+        fake.route("/gym/100524", page(dashboard))
+        client = CodeforcesClient(
+            ClientConfig(base_url=fake.base_url, min_interval_s=0), ResponseCache(tmp_path)
+        )
+        with pytest.raises(PdfStatementError, match="PDF only") as info:
+            fetch_problems("gym 100524", client)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    first = fixture["result"][0]
+    assert first["name"] in info.value.message and first["input"]["fileName"] in info.value.message
+    assert f"its {len(fixture['result'])} problems" in info.value.message

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.codeforces.client import CodeforcesClient
-from agent.codeforces.page import parse_problem_pages
+from agent.codeforces.page import parse_contest_table, parse_problem_pages, pdf_contest_error
 from agent.codeforces.specifier import ProblemRef, parse_specifier
 from agent.errors import ProblemFormatError
 from agent.problems.model import Problem
@@ -40,7 +40,18 @@ def fetch_problems(
         raise ProblemFormatError("nothing to fetch", hint="give a specifier (1873B, a URL) or --html FILE")
     client = client or CodeforcesClient()
     html = client.get_page(ref.url(client.config.base_url), spec=spec or "SPEC")
-    problems = parse_problem_pages(html, ref.url())
+    try:
+        problems = parse_problem_pages(html, ref.url())
+    except ProblemFormatError:
+        if not ref.is_contest:
+            raise
+        # No statements on the complete-problemset page: PDF-only contests look like this. Their
+        # dashboard still lists the problems; say what they are rather than "not a problem page".
+        base = client.config.base_url.rstrip("/")
+        rows = parse_contest_table(client.get_page(base + ref.contest_path(), spec=spec or "SPEC"))
+        if rows:
+            raise pdf_contest_error(ref.url(), rows) from None
+        raise
     if not ref.is_contest and len(problems) != 1:
         raise ProblemFormatError(f"{ref.url()}: expected one problem on the page, found {len(problems)}")
     return problems

@@ -10,7 +10,7 @@ message that says what to do.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bs4 import BeautifulSoup, Tag
 
@@ -43,6 +43,18 @@ _TITLE_INDEX = re.compile(r"^\s*([A-Za-z]?[0-9]*[A-Za-z]?[0-9]*)\.\s+")
 
 class PdfStatementError(ProblemFormatError):
     """The page has no HTML statement, only a PDF."""
+
+
+@dataclass(frozen=True)
+class ContestRow:
+    """One line of a contest's problem table: what is known without the statement."""
+
+    index: str
+    name: str
+    time_limit_s: float | None
+    memory_mb: int | None
+    input_file: str | None
+    output_file: str | None
 
 
 def _where(url: str | None) -> str:
@@ -316,6 +328,54 @@ def parse_problem_pages(html: str, url: str | None = None) -> list[Problem]:
     return [
         replace(p, tags=tags, rating=rating, meta={**extra, "source": "codeforces page"}) for p in problems
     ]
+
+
+_ROW_DETAILS = re.compile(
+    r"(?P<inp>[^/]+?)\s*/\s*(?P<out>\S+(?: output)?)\s+(?P<tl>[0-9.]+)\s*s,\s*(?P<ml>\d+)\s*MB"
+)
+
+
+def parse_contest_table(html: str) -> list[ContestRow]:
+    """The problem table of a contest's dashboard (`table.problems`): index, name, limits, file names.
+
+    Used to tell the user what a contest holds when its statements are PDFs only.
+    """
+    soup = BeautifulSoup(html, "lxml")
+    rows = []
+    for tr in soup.select("table.problems tr"):
+        cells = tr.find_all("td", recursive=False)
+        if len(cells) < 2 or cells[0].find("a") is None:
+            continue
+        index = _text(cells[0].find("a"))
+        name_link = cells[1].find("a")
+        name = _text(name_link) if name_link else _text(cells[1])
+        details = _ROW_DETAILS.search(" ".join(cells[1].get_text(" ").replace(name, "", 1).split()))
+        inp = out = None
+        tl = ml = None
+        if details:
+            inp = details.group("inp").strip() if "." in details.group("inp") else None
+            out = details.group("out").strip() if "." in details.group("out") else None
+            tl, ml = float(details.group("tl")), int(details.group("ml"))
+        rows.append(ContestRow(index, name, tl, ml, inp, out))
+    return rows
+
+
+def pdf_contest_error(where: str, rows: list[ContestRow]) -> PdfStatementError:
+    def one(r: ContestRow) -> str:
+        limits = f"{r.time_limit_s:g} s, {r.memory_mb} MB" if r.time_limit_s is not None else "limits unknown"
+        files = (
+            f", {r.input_file or 'stdin'}/{r.output_file or 'stdout'}"
+            if r.input_file or r.output_file
+            else ""
+        )
+        return f"{r.index}. {r.name} ({limits}{files})"
+
+    return PdfStatementError(
+        f"{where}: this contest has no HTML statements (PDF only) for its {len(rows)} problems: "
+        + "; ".join(one(r) for r in rows),
+        hint="read the PDF in a browser and write each problem directory by hand (docs/problems.md), "
+        "or send a problem with Competitive Companion to `cpagent listen`",
+    )
 
 
 def parse_problem_page(html: str, url: str | None = None) -> Problem:
