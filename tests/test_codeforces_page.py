@@ -414,11 +414,13 @@ def _dashboard(cp_data) -> tuple[dict, str]:
     for r in fixture["result"]:
         index, name = r["name"].split(". ", 1)
         href = r["url"].removeprefix("https://codeforces.com")
-        files = f'{r["input"].get("fileName", "standard input")} / {r["output"].get("fileName", "standard output")}'
+        stdin, stdout = r["input"].get("fileName", "standard input"), r["output"].get("fileName", "standard output")
+        files = f"{stdin} / {stdout}"
         rows.append(
             f'<tr><td class="id"><a href="{href}">\n{index}\n</a></td><td><div style="float: left;">'
             f'<a href="{href}">{html.escape(name)}</a></div><div style="float: right; font-size: 1.1rem;">'
-            f'<div class="notice">{files}</div>\n {r["timeLimit"] / 1000:g} s, {r["memoryLimit"]} MB</div></td>'
+            f'<div class="notice">{files}</div>\n {r["timeLimit"] / 1000:g} s, {r["memoryLimit"]} MB'
+            "</div></td>"
             '<td></td></tr>'
         )
     page = _fill(
