@@ -414,8 +414,8 @@ def _dashboard(cp_data) -> tuple[dict, str]:
     for r in fixture["result"]:
         index, name = r["name"].split(". ", 1)
         href = r["url"].removeprefix("https://codeforces.com")
-        stdin, stdout = r["input"].get("fileName", "standard input"), r["output"].get("fileName", "standard output")
-        files = f"{stdin} / {stdout}"
+        stdin = r["input"].get("fileName", "standard input")
+        files = f"{stdin} / {r['output'].get('fileName', 'standard output')}"
         rows.append(
             f'<tr><td class="id"><a href="{href}">\n{index}\n</a></td><td><div style="float: left;">'
             f'<a href="{href}">{html.escape(name)}</a></div><div style="float: right; font-size: 1.1rem;">'
