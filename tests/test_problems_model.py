@@ -39,3 +39,23 @@ def test_meta_is_not_part_of_identity_and_problems_stay_hashable():
     assert p.identity() == Problem(**{**p.__dict__, "meta": {"other": 1}}).identity()
     assert hash(p) == hash(Problem(**{**p.__dict__, "meta": {"x": [1]}}))
     assert p.to_json()["meta"] == {"clean": True, "checker": "unverified"}
+
+
+def test_interactive_problem_without_interactor_round_trips(tmp_path):
+    """A fetched interactive problem has no interactor yet; its directory must still read back."""
+    p = Problem(id="i", name="Guess", interactive=True, public_tests=(TestCase("3\n", None, "01"),))
+    write_problem_dir(p, tmp_path / "i")
+    again = read_problem_dir(tmp_path / "i")
+    assert again == p and again.interactor is None
+
+
+def test_named_interactor_that_is_missing_is_an_error(tmp_path):
+    import pytest
+
+    from agent.errors import ProblemFormatError
+
+    d = tmp_path / "p"
+    d.mkdir()
+    (d / "problem.md").write_text("---\nname: G\ninteractive: true\ninteractor: {file: judge.cpp}\n---\n")
+    with pytest.raises(ProblemFormatError, match="without its interactor"):
+        read_problem_dir(d)

@@ -4,7 +4,8 @@
     DIR/tests/sample/NAME.in|.ans  public tests (Kattis: data/sample)
     DIR/tests/hidden/NAME.in|.ans  hidden tests (Kattis: data/secret)
     DIR/checker.cpp                custom checker, when `checker.kind` is custom
-    DIR/interactor.cpp             interactor, for interactive problems
+    DIR/interactor.cpp             interactor, for interactive problems (a fetched problem has none
+                                   until someone writes it: it reads as Problem.interactor None)
     DIR/generator.py               how the hidden tests were made (`generator.command`, `generator.seed`)
     DIR/submissions/GROUP/FILE     known programs by expected outcome: accepted, wrong_answer,
                                    time_limit_exceeded, runtime_error (Kattis's run_time_error is read too),
@@ -133,10 +134,14 @@ def read_problem_dir(path: str | Path) -> Problem:
     interactive = bool(meta.get("interactive", False))
     interactor = None
     if interactive:
-        file = root / str((meta.get("interactor") or {}).get("file", "interactor.cpp"))
-        if not file.is_file():
-            raise ProblemFormatError(f"{where}: interactive problem without its interactor ({file.name})")
-        interactor = Interactor(_read(file), language_for_path(file) or "cpp17")
+        named = meta.get("interactor") or {}
+        file = root / str(named.get("file", "interactor.cpp"))
+        if file.is_file():
+            interactor = Interactor(_read(file), language_for_path(file) or "cpp17")
+        elif named:  # the front matter names an interactor that is not there
+            raise ProblemFormatError(f"{where}: interactive problem without its interactor ({file.name})",
+                                     hint="add the interactor source, or remove the 'interactor' field")
+        # else: interactive, no interactor yet (a fetched Codeforces problem): readable, not judgeable
 
     gen = meta.get("generator")
     generator = None
