@@ -68,7 +68,11 @@ def infer_gemma_config(flat: Mapping[str, Any], **overrides: Any) -> ModelConfig
         kv_heads = np.shape(flat[p + "attn/kv_einsum/w"])[1]
     else:
         raise CheckpointMismatchError("layer 0 has no attention weights", [k for k in flat if k.startswith(p)])
-    hidden = np.shape(flat[p + "mlp/linear"])[0] if p + "mlp/linear" in flat else 0
+    linears = [k for k in flat if k.endswith("/mlp/linear") and _LAYER.match(k)]
+    if not linears:
+        raise CheckpointMismatchError("no feed-forward weights", [f"missing: {p}mlp/linear"],
+                                      hint="expected transformer/layer_N/mlp/linear and mlp/gating_einsum")
+    hidden = np.shape(flat[linears[0]])[0]
     dtype = "bfloat16" if "bfloat16" in str(np.asarray(emb).dtype) else "float32"
     fields: dict[str, Any] = dict(vocab_size=vocab, num_layers=max(layers) + 1, embed_dim=d, hidden_dim=hidden,
                                   num_heads=heads, head_dim=head_dim, num_kv_heads=kv_heads, dtype=dtype)

@@ -144,12 +144,16 @@ class Sampler:
 
     Args:
       model: the decoder.
-      tokenizer: its tokenizer; its stop tokens end samples, ids past its size are never drawn.
+      tokenizer: its tokenizer; its stop tokens end samples, ids past its size are never drawn. None
+        samples token ids only (prompts must be ids; `Sample.text` is empty): for benchmarks and
+        pretraining code that has no tokenizer at hand.
       batch_size: samples decoded together; fixed, so that every batch reuses one compiled loop.
+      stop_ids: tokens that end a sample (default: the tokenizer's `<eos>`, `<end_of_turn>`, ...).
     """
 
-    def __init__(self, model: Transformer, tokenizer: Tokenizer, *, batch_size: int = 16) -> None:
-        if tokenizer.vocab_size > model.config.vocab_size:
+    def __init__(self, model: Transformer, tokenizer: Tokenizer | None, *, batch_size: int = 16,
+                 stop_ids: Sequence[int] | None = None) -> None:
+        if tokenizer is not None and tokenizer.vocab_size > model.config.vocab_size:
             raise PolicyError(
                 f"tokenizer has {tokenizer.vocab_size} tokens but the model only {model.config.vocab_size}",
                 hint="use the tokenizer the checkpoint was trained with",
@@ -157,7 +161,11 @@ class Sampler:
         self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size
         self.config = model.config
         self._graphdef, self._state = nnx.split(model)
-        self._stop_ids = jnp.asarray(tokenizer.stop_ids or (-1,), jnp.int32)
+        if stop_ids is None:
+            stop_ids = tokenizer.stop_ids if tokenizer is not None else ()
+        self._stop_id_set = frozenset(int(i) for i in stop_ids)
+        self._stop_ids = jnp.asarray(tuple(stop_ids) or (-1,), jnp.int32)
+        self._vocab = tokenizer.vocab_size if tokenizer is not None else model.config.vocab_size
         self._prefilled: tuple[tuple[int, ...], object] | None = None  # last prompt's prefill, reused
 
     def _prefill_prompt(self, ids: tuple[int, ...]):
@@ -173,7 +181,7 @@ class Sampler:
         """Stop strings as right-aligned token sequences (-1 padding) for in-loop early exit."""
         seqs = np.full((_MAX_STOP_SEQS, _MAX_STOP_LEN), -1, np.int32)
         valid = np.zeros((_MAX_STOP_SEQS,), bool)
-        for i, s in enumerate(s for s in stop if s):
+        for i, s in enumerate(s for s in stop if s and self.tokenizer is not None):
             ids = self.tokenizer.encode(s)
             if i < _MAX_STOP_SEQS and 0 < len(ids) <= _MAX_STOP_LEN:
                 seqs[i, _MAX_STOP_LEN - len(ids):] = ids
@@ -181,7 +189,12 @@ class Sampler:
         return jnp.asarray(seqs), jnp.asarray(valid)
 
     def encode_prompt(self, prompt: str | Sequence[int]) -> tuple[int, ...]:
-        ids = tuple(self.tokenizer.encode(prompt, add_bos=True)) if isinstance(prompt, str) else tuple(prompt)
+        if isinstance(prompt, str):
+            if self.tokenizer is None:
+                raise PolicyError("a text prompt needs a tokenizer", hint="give token ids, or a Sampler with a tokenizer")
+            ids = tuple(self.tokenizer.encode(prompt, add_bos=True))
+        else:
+            ids = tuple(int(i) for i in prompt)
         if not ids:
             raise PolicyError("empty prompt", hint="give at least one token")
         return ids
@@ -201,15 +214,14 @@ class Sampler:
             self._graphdef, self._state, first_logits, prefix, jnp.int32(len(ids)), jax.random.key(seed),
             jnp.float32(params.temperature), jnp.float32(params.top_p), self._stop_ids, stop_seqs, stop_valid,
             batch=self.batch_size, max_new=params.max_new_tokens, top_k=params.top_k,
-            vocab=self.tokenizer.vocab_size,
+            vocab=self._vocab,
         )
         tokens, n, lp, done = (np.asarray(a) for a in (tokens, n, lp, done))
         return [self._finish(tokens[i, : n[i]], lp[i, : n[i]], bool(done[i]), params.stop) for i in range(len(n))]
 
     def _finish(self, ids: np.ndarray, lps: np.ndarray, stopped: bool, stop: Sequence[str]) -> Sample:
-        stop_ids = set(self.tokenizer.stop_ids)
         body = [int(i) for i in ids]
-        text = self.tokenizer.decode([i for i in body if i not in stop_ids])
+        text = self.tokenizer.decode([i for i in body if i not in self._stop_id_set]) if self.tokenizer else ""
         cut = min((text.find(s) for s in stop if s and s in text), default=-1)
         if cut >= 0:
             text, stopped = text[:cut], True

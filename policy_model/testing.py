@@ -26,6 +26,7 @@ _SNIPPETS = (
     "    print(sum(map(int, data[1:n + 1])))\n\n\nif __name__ == \"__main__\":\n    main()\n",
     "#include <stdio.h>\n\nint main(void) {\n\tint a, b;\n\tscanf(\"%d %d\", &a, &b);\n"
     "\tprintf(\"%d\\n\", a + b);\n\treturn 0;\n}\n",
+    "MOD = 1000000007\nprimes = [2, 3, 5, 7, 11, 13]\nx = 4 * 6 + 8 * 9\nprint(x % MOD, 2024)\n",
     "n, k = map(int, input().split())\nfor i in range(n):\n    if i % k == 0:\n        print(i)\n",
     "PROBLEM: Sum\nRATING: 800\nTAGS: math, implementation\nLANGUAGE IS C++17\n\nGiven n numbers, print"
     " their sum.\n\nCORRECT SOLUTION\n```cpp\nint main() { return 0; }\n```\n",
@@ -46,7 +47,7 @@ def tiny_config(**overrides: Any) -> ModelConfig:
 def tiny_model(config: ModelConfig | None = None, seed: int = 0, *, random_norms: bool = True) -> Transformer:
     """A tiny random model; norm scales are random too, so tests see them used (Gemma inits them at 0)."""
     config = config or tiny_config()
-    model = Transformer(config, rngs=nnx.Rngs(seed))
+    model = nnx.jit(lambda: Transformer(config, rngs=nnx.Rngs(seed)))()  # one compile, not one per op
     if random_norms:
         rng = np.random.default_rng(seed)
         for _, var in nnx.iter_graph(model):
