@@ -102,7 +102,7 @@ def measure(backend: Backend, row: dict[str, Any], seed: int) -> ProblemFigures:
         return fig
     hidden = [t["input"] for t in row["hidden_tests"]]
     for mode in MODES:
-        model = BehaviourClustering(backend=backend, seed=seed, max_rounds=0 if mode == "none" else 5)
+        model = BehaviourClustering(backend=backend, seed=seed, max_rounds=0 if mode == "none" else 6)
         model.fit(cands, problem, inputs=hidden if mode == "hidden" else None)
         clusters = [set(c.members) for c in model.clusters_]
         with_acc = [c for c in clusters if c & accepted]

@@ -23,7 +23,7 @@ from clustering.data import (Cluster, ClusteringCost, ClusteringProblem, Cluster
 from clustering.domains import build_domains
 from clustering.errors import ClusteringError
 from clustering.execution import InputFiles, Limits, RunCounter, compile_program, program_output, run_matrix
-from clustering.generators import GeneratorConfig, StructureGenerator, generate_inputs
+from clustering.generators import GeneratorConfig, StructureGenerator, generate_inputs, raw_mutations
 from clustering.model_generators import ModelGeneratorConfig, PolicyLike, model_inputs, validate_inputs
 from clustering.signatures import group_by_signature, run_outcome
 from clustering.structure import infer_structure
@@ -40,6 +40,8 @@ class BehaviourClustering:
         inputs_per_round: new inputs run per round.
         max_rounds: most rounds of generation (0: no generated inputs, one cluster of the runnable).
         patience: stop after this many rounds in a row that split no cluster.
+        time_factor: runs get the problem's time limit times this (a slow machine must not split
+            correct programs into OK and TLE).
         max_failure_share: drop an input when more than this share of programs fail on it.
         generator: sizes of structure-generated inputs.
         policy: optional policy for model-written generators (`PolicyLike`).
@@ -50,7 +52,7 @@ class BehaviourClustering:
     """
 
     def __init__(self, *, backend: Backend | None = None, backend_name: str = "native", seed: int = 0,
-                 inputs_per_round: int = 12, max_rounds: int = 5, patience: int = 1,
+                 inputs_per_round: int = 16, max_rounds: int = 6, patience: int = 2, time_factor: float = 2.0,
                  max_failure_share: float = 0.5, generator: GeneratorConfig = GeneratorConfig(),
                  policy: PolicyLike | None = None, model: ModelGeneratorConfig = ModelGeneratorConfig(),
                  validator: tuple[str, str] | None = None, max_distinctions: int = 3, cache: Any = None) -> None:
@@ -60,6 +62,7 @@ class BehaviourClustering:
         self.inputs_per_round = inputs_per_round
         self.max_rounds = max_rounds
         self.patience = patience
+        self.time_factor = time_factor
         self.max_failure_share = max_failure_share
         self.generator = generator
         self.policy = policy
@@ -108,7 +111,8 @@ class BehaviourClustering:
         rows: dict[str, list[str]] = {k: [] for k in programs}
         kept: list[GeneratedInput] = []
         dropped: list[DroppedInput] = []
-        limits = Limits(problem.time_limit_s, problem.memory_mb, problem.input_file, problem.output_file)
+        limits = Limits(problem.time_limit_s * self.time_factor, problem.memory_mb, problem.input_file,
+                        problem.output_file)
         rounds, generated, stop = 0, 0, ""
         if not candidates:
             stop = "no candidates"
@@ -206,15 +210,19 @@ class BehaviourClustering:
             model, model_notes = model_inputs(self.policy, backend, problem, self.seed, self.model, self.cache,
                                               counter)
             notes.extend(model_notes[:5])
-        if structure is None:
-            notes.append("no public inputs to infer the input structure from" if not problem.public_inputs
-                         else "could not infer the input structure")
-            yield from model
-            return
-        domains = build_domains(structure, problem.public_inputs, problem.statement)
-        gen = StructureGenerator(structure, domains, problem.public_inputs, self.generator)
         exclude = set(problem.public_inputs) | {m.text for m in model}
-        generated = generate_inputs(gen, self.inputs_per_round * max(self.max_rounds, 1), self.seed, exclude)
+        budget = self.inputs_per_round * max(self.max_rounds, 1)
+        if structure is None:
+            if not problem.public_inputs:
+                notes.append("no public inputs to infer the input structure from")
+                yield from model
+                return
+            notes.append("could not infer the input structure: character mutations only")
+            generated = generate_inputs(raw_mutations(problem.public_inputs, self.seed), budget, self.seed, exclude)
+        else:
+            domains = build_domains(structure, problem.public_inputs, problem.statement)
+            gen = StructureGenerator(structure, domains, problem.public_inputs, self.generator)
+            generated = generate_inputs(gen, budget, self.seed, exclude)
         # Interleave model inputs with structure inputs so every round sees both.
         rng = random.Random(self.seed)
         rng.shuffle(model)

@@ -39,11 +39,20 @@ class Bound:
     """What the statement says about one name (`n`, `a` for a_i, `s` for |s|)."""
 
     name: str
-    lo: Expr | None = None
-    hi: Expr | None = None
+    los: tuple[Expr, ...] = ()  # every lower bound stated (a number, or another variable: `l <= r`)
+    his: tuple[Expr, ...] = ()
     indexed: bool = False  # written a_i: an element of a sequence
     length: bool = False  # written |s|: the length of a string
     order: int = 0  # position of first appearance, for matching names to variables
+
+    @property
+    def lo(self) -> Expr | None:
+        """The constant lower bound if one is stated, else the first relative one."""
+        return next((e for e in self.los if e.var is None), self.los[0] if self.los else None)
+
+    @property
+    def hi(self) -> Expr | None:
+        return next((e for e in self.his if e.var is None), self.his[0] if self.his else None)
 
 
 def _prepare(text: str) -> str:
@@ -120,6 +129,11 @@ def parse_bounds(statement: str) -> dict[str, Bound]:
             continue
         elif kind == "rel":
             if lists and lists[-1] is current:
+                if len(lists) >= 5 and len(current) > 1:
+                    # "1 ≤ k ≤ n, l < m": the list's first term ends one chain, the rest start the next.
+                    chains.append(lists[:-1] + [current[:1]])
+                    current = current[1:]
+                    lists = [current]
                 lists.append(m.group())
                 current = []
             else:
@@ -157,22 +171,20 @@ def parse_bounds(statement: str) -> dict[str, Bound]:
                     key = f"|{name}|" if length else name
                     old = bounds.get(key) or Bound(key, indexed=indexed, length=length, order=order)
                     order += 1
-                    if length and side == "hi" and old.lo is None:
-                        old = Bound(key, Expr(None, 0), old.hi, indexed, length, old.order)
-                    if t.strip().startswith("|") and not length:
-                        pass
-                    if side == "lo":
-                        bounds[key] = Bound(key, old.lo or value, old.hi, old.indexed or indexed, length, old.order)
-                    else:
-                        bounds[key] = Bound(key, old.lo, old.hi or value, old.indexed or indexed, length, old.order)
+                    los, his = old.los, old.his
+                    if side == "lo" and value not in los:
+                        los = los + (value,)
+                    elif side == "hi" and value not in his:
+                        his = his + (value,)
+                    bounds[key] = Bound(key, los, his, old.indexed or indexed, length, old.order)
     # Names are matched to variables in the order the text introduces them ("n, m and k").
     for key, b in list(bounds.items()):
-        bounds[key] = Bound(key, b.lo, b.hi, b.indexed, b.length, _first_mention(text, key.strip("|"), b.order))
+        bounds[key] = Bound(key, b.los, b.his, b.indexed, b.length, _first_mention(text, key.strip("|"), b.order))
     # |x_i| ≤ B bounds the value of x from both sides.
     for key, b in list(bounds.items()):
         if b.length and b.indexed and b.hi is not None and b.hi.var is None:
             base = key.strip("|")
-            bounds[base] = Bound(base, Expr(None, -b.hi.value), b.hi, True, False, b.order)
+            bounds[base] = Bound(base, (Expr(None, -b.hi.value),), (b.hi,), True, False, b.order)
             del bounds[key]
     return bounds
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from clustering.constraints import Bound, Expr, alphabet_hint, parse_bounds
-from clustering.structure import (Array, CountedArray, Item, Observations, Repeat, Scalars, Structure, Text,
-                                  length_vars, parse)
+from clustering.structure import (Array, Choice, CountedArray, Item, Observations, Repeat, Scalars, Structure,
+                                  Text, length_vars, parse)
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,8 @@ class Domain:
     name: str
     kind: str  # int | float | word | text
     statement_name: str | None = None
-    lo: Expr | None = None
-    hi: Expr | None = None
+    los: tuple[Expr, ...] = ()
+    his: tuple[Expr, ...] = ()
     obs_lo: float = 0.0
     obs_hi: float = 0.0
     decimals: int = 0
@@ -33,6 +33,7 @@ class Domain:
     len_lo: int = 1
     len_hi: int = 1
     sizes: bool = False  # this integer sizes an array, repeat or text
+    pattern: tuple[str, ...] = ()  # fixed-length words: the characters seen at each position
 
     def fallback_lo(self) -> float:
         if self.obs_lo >= 1:
@@ -44,10 +45,21 @@ class Domain:
     def fallback_hi(self) -> float:
         return max(self.obs_hi, self.fallback_lo())
 
+    @property
+    def lo(self) -> Expr | None:
+        """The constant lower bound from the statement, if any."""
+        return next((e for e in self.los if e.var is None), None)
+
+    @property
+    def hi(self) -> Expr | None:
+        return next((e for e in self.his if e.var is None), None)
+
     def range(self, env: dict[str, float]) -> tuple[float, float]:
         """[lo, hi] under the values generated so far (relative bounds need their variable)."""
-        lo = self.lo.evaluate(env) if self.lo is not None else None
-        hi = self.hi.evaluate(env) if self.hi is not None else None
+        los = [v for e in self.los if (v := e.evaluate(env)) is not None]
+        his = [v for e in self.his if (v := e.evaluate(env)) is not None]
+        lo = max(los) if los else None
+        hi = min(his) if his else None
         lo = self.fallback_lo() if lo is None else lo
         hi = max(self.fallback_hi(), lo) if hi is None else hi
         return lo, max(lo, hi)
@@ -55,8 +67,8 @@ class Domain:
     def describe(self) -> str:
         src = f"={self.statement_name}" if self.statement_name else ""
         if self.kind in ("int", "float"):
-            lo = f"{self.lo.var or ''}{self.lo.value:+g}" if self.lo else f"~{self.fallback_lo():g}"
-            hi = f"{self.hi.var or ''}{self.hi.value:+g}" if self.hi else f"~{self.fallback_hi():g}"
+            lo = ",".join(f"{e.var or ''}{e.value:+g}" for e in self.los) or f"~{self.fallback_lo():g}"
+            hi = ",".join(f"{e.var or ''}{e.value:+g}" for e in self.his) or f"~{self.fallback_hi():g}"
             return f"{self.name}{src}:{self.kind}[{lo},{hi}]"
         return f"{self.name}{src}:{self.kind}[{self.alphabet[:8]}..,{self.len_lo}..{self.len_hi}]"
 
@@ -73,6 +85,9 @@ def _variables(items: Sequence[Item], element: bool, out: list[tuple[str, str, b
             out.append((item.name, item.kind, True))
         elif isinstance(item, Text):
             out.append((item.name, "text", element))
+        elif isinstance(item, Choice):
+            for _, body in item.options:
+                out.extend((t.name, t.kind, True) for t in body.tokens)
         elif isinstance(item, Repeat):
             _variables(item.body, element or item.name != "r_tests", out)
 
@@ -80,9 +95,9 @@ def _variables(items: Sequence[Item], element: bool, out: list[tuple[str, str, b
 def _fits(bound: Bound, values: list[float]) -> bool:
     if not values:
         return True
-    if bound.lo is not None and bound.lo.var is None and min(values) < bound.lo.value:
+    if any(e.var is None and min(values) < e.value for e in bound.los):
         return False
-    if bound.hi is not None and bound.hi.var is None and max(values) > bound.hi.value:
+    if any(e.var is None and max(values) > e.value for e in bound.his):
         return False
     return True
 
@@ -94,6 +109,26 @@ def _numbers(tokens: list[str]) -> list[float]:
             out.append(float(t))
         except ValueError:
             pass
+    return out
+
+
+def _patterns(observed: list[list[str]], max_len: int = 12) -> dict[int, tuple[str, ...]]:
+    """Per length L: the characters seen at each position over every word of length L whose variable
+    always has length L (chess squares, times, codes). Digits widen to the range they span."""
+    pools: dict[int, list[str]] = {}
+    for words in observed:
+        lengths = {len(w) for w in words}
+        if len(lengths) == 1 and 1 <= next(iter(lengths)) <= max_len:
+            pools.setdefault(next(iter(lengths)), []).extend(words)
+    out: dict[int, tuple[str, ...]] = {}
+    for length, words in pools.items():
+        columns = []
+        for i in range(length):
+            chars = sorted({w[i] for w in words})
+            if all(c.isdigit() for c in chars) and len(chars) >= 2:
+                chars = [str(d) for d in range(int(chars[0]), int(chars[-1]) + 1)]
+            columns.append("".join(chars))
+        out[length] = tuple(columns)
     return out
 
 
@@ -112,6 +147,7 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
     sizing = length_vars(structure)
     pointers = {"plain": 0, "indexed": 0, "length": 0}
     pools = {"plain": plain, "indexed": indexed, "length": lengths}
+    patterns = _patterns([obs.values.get(name, []) for name, kind, _ in variables if kind == "text"])
     domains: dict[str, Domain] = {}
     for name, kind, element in variables:
         seen = obs.values.get(name, [])
@@ -129,19 +165,22 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
         if kind == "text" or (kind == "word"):
             chars = sorted(set("".join(seen)))
             alphabet = "".join(chars) or string.ascii_lowercase
-            if hint and set(alphabet) <= set(hint) and len(chars) >= 2:
+            # A statement's alphabet only widens what the samples show when they already use much
+            # of it: two letters seen ("B", "W") are more likely the whole alphabet than a sample.
+            if hint and set(alphabet) <= set(hint) and len(chars) >= 5:
                 alphabet = hint
             lens = [len(s) for s in seen] or [1]
-            lo = int(matched.lo.value) if matched and matched.lo and matched.lo.var is None else 1
+            lo = int(matched.lo.value) if matched and matched.lo and matched.lo.var is None else min(lens)
             hi = int(matched.hi.value) if matched and matched.hi and matched.hi.var is None else max(lens)
+            pattern = patterns.get(lens[0], ()) if kind == "text" and not matched and len(set(lens)) == 1 else ()
             domains[name] = Domain(name, kind, matched.name if matched else None, words=tuple(dict.fromkeys(seen)),
-                                   alphabet=alphabet, len_lo=max(lo, 1 if min(lens) >= 1 else 0), len_hi=max(hi, 1))
+                                   alphabet=alphabet, len_lo=max(lo, 0), len_hi=max(hi, 1), pattern=pattern)
             continue
         decimals = max((len(s.split(".")[1]) for s in seen if "." in s), default=0)
         if decimals:
             kind = "float"
         domains[name] = Domain(
-            name, kind, matched.name if matched else None, matched.lo if matched else None,
-            matched.hi if matched else None, min(values, default=1.0), max(values, default=1.0), decimals,
+            name, kind, matched.name if matched else None, matched.los if matched else (),
+            matched.his if matched else (), min(values, default=1.0), max(values, default=1.0), decimals,
             sizes=name in sizing)
     return domains

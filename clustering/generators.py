@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from clustering.data import GeneratedInput
 from clustering.domains import Domain
-from clustering.structure import Array, CountedArray, Item, Repeat, Scalars, Structure, Text, parse
+from clustering.structure import Array, Choice, CountedArray, Item, Repeat, Scalars, Structure, Text, parse
 
-# Modes of whole-input generation, cycled so every round sees a mix.
-RANDOM_MODES = ("random", "small-values", "log-values", "random")
-BOUNDARY_MODES = ("min", "max-values", "extreme", "equal", "sorted", "reversed", "max-size")
+# Modes of whole-input generation, cycled so every round sees a mix. "extreme" (each value at or
+# next to a bound) comes often: overflow and off-by-one bugs need several values at once there.
+RANDOM_MODES = ("random", "small-values", "log-values", "extreme")
+BOUNDARY_MODES = ("min", "max-values", "extreme", "equal", "sorted", "extreme", "reversed", "max-size")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class StructureGenerator:
     def _word(self, dom: Domain, rng: random.Random, length: int | None, mode: str) -> str:
         if dom.kind == "word" and dom.words and length is None:
             return rng.choice(dom.words)
+        if dom.pattern and (length is None or length == len(dom.pattern)):
+            return "".join(rng.choice(column) for column in dom.pattern)
         if length is None:
             top = max(dom.len_lo, min(dom.len_hi, self.config.text_cap))
             length = {"min": dom.len_lo, "max-size": min(dom.len_hi, self.config.size_test_cap)}.get(
@@ -118,7 +121,11 @@ class StructureGenerator:
     def _items(self, items: Sequence[Item], env: dict[str, float], mode: str, rng: random.Random) -> list[str]:
         lines: list[str] = []
         for item in items:
-            if isinstance(item, Scalars):
+            if isinstance(item, Choice):
+                head, body = rng.choice(item.options)
+                rest = self._items((body,), dict(env), mode, rng)[0]
+                lines.append(f"{head} {rest}".strip())
+            elif isinstance(item, Scalars):
                 toks = []
                 for t in item.tokens:
                     dom = self.domains[t.name]
@@ -140,9 +147,49 @@ class StructureGenerator:
                 lines.append(self._word(self.domains[item.name], rng, length, mode))
             elif isinstance(item, Repeat):
                 count = max(0, int(item.count.value(env)))  # type: ignore[arg-type]
-                for _ in range(count):
-                    lines.extend(self._items(item.body, dict(env), mode, rng))
+                edges = self._tree(item, env, rng)
+                for k in range(count):
+                    body = self._items(item.body, dict(env), mode, rng)
+                    if edges is not None and k < len(edges):
+                        rest = body[0].split()[2:]
+                        body[0] = " ".join([str(edges[k][0]), str(edges[k][1])] + rest)
+                    lines.extend(body)
         return lines
+
+    def _is_tree(self, item: Repeat) -> bool:
+        if item.count.var is None or item.count.offset != -1 or len(item.body) != 1:
+            return False
+        body = item.body[0]
+        if not isinstance(body, Scalars) or len(body.tokens) < 2:
+            return False
+        count = self.domains.get(item.count.var)
+        n_name = count.statement_name if count else None
+        for t in body.tokens[:2]:
+            dom = self.domains[t.name]
+            if t.kind != "int" or dom.lo is None or dom.lo.value != 1:
+                return False
+            if not any(e.var is not None and e.var == n_name and e.value == 0 for e in dom.his):
+                return False
+        return True
+
+    def _tree(self, item: Repeat, env: dict[str, float], rng: random.Random) -> list[tuple[int, int]] | None:
+        """`n - 1` lines whose first two integers lie in [1, n] are the edges of a tree: draw one.
+
+        Random pairs would almost never form the tree the statement promises, and correct programs
+        disagree on invalid inputs; a random labelled tree keeps the input valid.
+        """
+        if not self._is_tree(item):
+            return None
+        n = int(env.get(item.count.var or "", 0))
+        labels = list(range(1, n + 1))
+        rng.shuffle(labels)
+        edges = []
+        for v in range(1, n):
+            u = rng.randrange(v)
+            a, b = labels[u], labels[v]
+            edges.append((a, b) if rng.random() < 0.5 else (b, a))
+        rng.shuffle(edges)
+        return edges
 
     def generate(self, mode: str, rng: random.Random) -> GeneratedInput:
         text = "\n".join(self._items(self.structure.items, {}, mode, rng)) + "\n"
@@ -163,9 +210,16 @@ class StructureGenerator:
                     out.append((item.name, value, "swap"))
             elif isinstance(item, Text):
                 out.append((item.name, values, index))
+            elif isinstance(item, Choice):
+                body = dict(item.options)[value[0]]
+                out.extend((t.name, value, j + 1) for j, t in enumerate(body.tokens))
             elif isinstance(item, Repeat):
+                tree = self._is_tree(item)
                 for rep in value:
-                    self._leaves(item.body, rep, out)
+                    got: list = []
+                    self._leaves(item.body, rep, got)
+                    # A tree's edges stay as they are: changing one would rarely leave a tree.
+                    out.extend(g for g in got if not (tree and g[1] is rep[0] and g[2] in (0, 1)))
 
     def _mutate_token(self, dom: Domain, token: str, rng: random.Random) -> str:
         if dom.kind == "int":
@@ -183,6 +237,10 @@ class StructureGenerator:
         chars = list(token)
         if not chars:
             return token
+        if dom.pattern and len(chars) == len(dom.pattern):
+            i = rng.randrange(len(chars))
+            chars[i] = rng.choice(dom.pattern[i])
+            return "".join(chars)
         op = rng.choice(("change", "swap", "flip"))
         i = rng.randrange(len(chars))
         if op == "swap" and len(chars) >= 2:
@@ -251,13 +309,45 @@ def render(structure: Structure, values: list) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate_inputs(generator: StructureGenerator, count: int, seed: int,
+def raw_mutations(public_inputs: Sequence[str], seed: int) -> Iterator[GeneratedInput]:
+    """Character-level mutations for inputs no structure fits (free text, odd formats).
+
+    A letter becomes another letter of the same case, a digit another digit, or two neighbouring
+    characters of one class swap: the layout, line lengths and token count never change.
+    """
+    rng = random.Random(seed)
+    bases = [p for p in public_inputs if any(c.isalnum() for c in p)]
+    if not bases:
+        return
+    while True:
+        chars = list(rng.choice(bases))
+        for _ in range(rng.randint(1, 3)):
+            spots = [i for i, c in enumerate(chars) if c.isalnum()]
+            i = rng.choice(spots)
+            c = chars[i]
+            if rng.random() < 0.3 and i + 1 < len(chars) and _same_class(c, chars[i + 1]):
+                chars[i], chars[i + 1] = chars[i + 1], c
+            elif c.isdigit():
+                chars[i] = rng.choice("0123456789")
+            elif c.islower():
+                chars[i] = rng.choice("abcdefghijklmnopqrstuvwxyz")
+            elif c.isupper():
+                chars[i] = rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        yield GeneratedInput("".join(chars), "mutation", "characters (no structure)")
+
+
+def _same_class(a: str, b: str) -> bool:
+    return (a.isdigit() and b.isdigit()) or (a.islower() and b.islower()) or (a.isupper() and b.isupper())
+
+
+def generate_inputs(generator: StructureGenerator | Iterator[GeneratedInput], count: int, seed: int,
                     exclude: set[str] | None = None, max_tries: int = 20) -> list[GeneratedInput]:
-    """`count` distinct new inputs from the generator's stream (fewer if it keeps repeating)."""
+    """`count` distinct new inputs from a generator's stream (fewer if it keeps repeating)."""
     seen = set(exclude or ())
     out: list[GeneratedInput] = []
     tries = 0
-    for item in generator.stream(seed):
+    stream = generator.stream(seed) if isinstance(generator, StructureGenerator) else generator
+    for item in stream:
         tries += 1
         if item.text not in seen:
             seen.add(item.text)

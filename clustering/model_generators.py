@@ -2,8 +2,10 @@
 
 Any object with `sample(prompt, n, options) -> Iterator[candidate]` fits (`PolicyLike`), where a
 candidate has `code` and `language`; so clustering does not import `policy_model` and works with any
-backend, including the `candidates` backend that replays programs from a JSONL file. A policy can
-also be asked for an input validator (a program that exits 0 exactly on valid inputs).
+backend, including the `candidates` backend that replays programs from a JSONL file. The prompt is a
+`TaskPrompt`, with the fields of policy_model's `PolicyPrompt` (statement, name, problem_id,
+language, ...), its statement being the generator's task. A policy can also be asked for an input
+validator (a program that exits 0 exactly on valid inputs).
 """
 
 from __future__ import annotations
@@ -34,11 +36,26 @@ status 0 if it satisfies every constraint of the statement, and with status 1 ot
 """
 
 
+@dataclass(frozen=True, kw_only=True)
+class TaskPrompt:
+    """What the policy is asked, shaped like policy_model's `PolicyPrompt` (duck-typed)."""
+
+    statement: str
+    name: str = ""
+    problem_id: str = ""
+    language: str = "python3"
+    rating: int | None = None
+    tags: tuple[str, ...] = ()
+    examples: tuple[tuple[str, str], ...] = ()
+    time_limit_s: float | None = None
+    memory_mb: int | None = None
+
+
 @runtime_checkable
 class PolicyLike(Protocol):
     """The policy interface clustering needs (policy_model's `Policy` has this shape)."""
 
-    def sample(self, prompt: str, n: int, options: Any = None) -> Iterator[Any]: ...
+    def sample(self, prompt: Any, n: int, options: Any = None) -> Iterator[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -47,12 +64,13 @@ class ModelGeneratorConfig:
 
     programs: int = 4
     seeds_per_program: int = 8
+    language: str = "python3"  # the language the generator is asked for
     time_limit_s: float = 2.0
     memory_mb: int = 256
     max_input_chars: int = 200_000
 
 
-def _programs(policy: PolicyLike, prompt: str, n: int) -> list[tuple[str, str]]:
+def _programs(policy: PolicyLike, prompt: TaskPrompt, n: int) -> list[tuple[str, str]]:
     out = []
     for cand in policy.sample(prompt, n, None):
         code = getattr(cand, "code", None) or getattr(cand, "source", None)
@@ -69,7 +87,9 @@ def model_inputs(policy: PolicyLike, backend: Backend, problem: ClusteringProble
                  counter: RunCounter | None = None) -> tuple[list[GeneratedInput], list[str]]:
     """Inputs printed by policy-written generators, and notes on generators that failed."""
     notes: list[str] = []
-    programs = _programs(policy, GENERATOR_PROMPT.format(statement=problem.statement), config.programs)
+    prompt = TaskPrompt(statement=GENERATOR_PROMPT.format(statement=problem.statement), language=config.language,
+                        examples=tuple(zip(problem.public_inputs, problem.public_outputs)))
+    programs = _programs(policy, prompt, config.programs)
     if not programs:
         return [], ["the policy returned no generator program"]
     rng = random.Random(seed)
@@ -103,9 +123,10 @@ def model_inputs(policy: PolicyLike, backend: Backend, problem: ClusteringProble
 
 
 def model_validator(policy: PolicyLike, backend: Backend, problem: ClusteringProblem,
-                    cache: Any = None) -> tuple[str, str] | None:
+                    cache: Any = None, language: str = "python3") -> tuple[str, str] | None:
     """(source, language) of a policy-written validator that accepts every public input, or None."""
-    for source, language in _programs(policy, VALIDATOR_PROMPT.format(statement=problem.statement), 2):
+    prompt = TaskPrompt(statement=VALIDATOR_PROMPT.format(statement=problem.statement), language=language)
+    for source, language in _programs(policy, prompt, 2):
         verdicts = validate_inputs(backend, (source, language), list(problem.public_inputs), cache)
         if verdicts and all(verdicts):
             return source, language

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-INT_RE = re.compile(r"[+-]?\d{1,18}")
+INT_RE = re.compile(r"[+-]?\d{1,20}")
 FLOAT_RE = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 
 
@@ -69,13 +69,21 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A line of one of several kinds, told apart by its first token (query types, commands)."""
+
+    name: str
+    options: tuple[tuple[str, Scalars], ...]
+
+
+@dataclass(frozen=True)
 class Repeat:
     name: str
     count: Length
     body: tuple["Item", ...]
 
 
-Item = Scalars | Array | CountedArray | Text | Repeat
+Item = Scalars | Array | CountedArray | Text | Choice | Repeat
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,8 @@ def _describe(item: Item) -> str:
         return f"{item.count} {item.name}[{item.count}]:{item.kind}"
     if isinstance(item, Text):
         return f"{item.name}:text[{_len(item.length) if item.length else '?'}]"
+    if isinstance(item, Choice):
+        return "(" + " | ".join(f"{h} {_describe(b)}" for h, b in item.options) + ")"
     return f"{_len(item.count)}x({' / '.join(_describe(b) for b in item.body)})"
 
 
@@ -191,6 +201,15 @@ def _parse_items(items: Sequence[Item], lines: list[list[str]], i: int, env: dic
             for s in toks[1:]:
                 obs.add(item.name, s)
             values.append(list(toks[1:]))
+        elif isinstance(item, Choice):
+            match = next((body for head, body in item.options if toks and toks[0] == head), None)
+            if match is None or len(toks) - 1 != len(match.tokens):
+                return None
+            if not all(_fits(t.kind, s) for t, s in zip(match.tokens, toks[1:])):
+                return None
+            for t, s in zip(match.tokens, toks[1:]):
+                obs.add(t.name, s)
+            values.append(list(toks))
         elif isinstance(item, Text):
             if len(toks) != 1:
                 return None
@@ -217,23 +236,35 @@ def parse(structure: Structure, text: str, obs: Observations | None = None) -> l
 # -- inference ---------------------------------------------------------------------------------
 
 class _Namer:
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        self.counts: dict[str, int] = dict(counts or {})
 
     def __call__(self, prefix: str) -> str:
         n = self.counts.get(prefix, 0)
         self.counts[prefix] = n + 1
         return f"{prefix}{n}"
 
+    def copy(self) -> "_Namer":
+        return _Namer(self.counts)
 
-def _match_length(n: int, env: list[tuple[str, int]], exact_only: bool = False) -> Length | None:
-    """The most recent integer (or integer - 1, as in `n - 1` edges) equal to `n`."""
-    offsets = (0,) if exact_only else (0, -1)
+
+# An integer seen so far: (name, value, line, position). Counts are looked up most recent line
+# first and, within a line, first token first ("n m" then n lines is more common than m lines).
+Env = list[tuple[str, int, int, int]]
+
+
+def _ordered(env: Env) -> list[tuple[str, int]]:
+    return [(n, v) for n, v, _, _ in sorted(env, key=lambda e: (-e[2], e[3]))]
+
+
+def _lengths(n: int, env: Env, offsets: tuple[int, ...] = (0, -1)) -> list[Length]:
+    """Every integer (or integer - 1, as in `n - 1` edges) equal to `n`, most likely first."""
+    out = []
     for off in offsets:
-        for name, value in reversed(env):
+        for name, value in _ordered(env):
             if value + off == n and value >= 1:
-                return Length(name, off)
-    return None
+                out.append(Length(name, off))
+    return out
 
 
 def _counted(toks: list[str]) -> bool:
@@ -241,71 +272,152 @@ def _counted(toks: list[str]) -> bool:
             and len({token_kind(t) for t in toks[1:]}) <= 1)
 
 
-def _line_item(toks: list[str], env: list[tuple[str, int]], namer: _Namer, first: bool,
-               counted: bool = True) -> Item:
+def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repeat: bool) -> list[Item]:
+    """Readings of one line, most likely first."""
     kinds = [token_kind(t) for t in toks]
     if len(toks) == 1 and kinds[0] == "word":
-        return Text(namer("w"), _match_length(len(toks[0]), env, exact_only=True))
+        return [Text(namer.copy()("w"), length) for length in _lengths(len(toks[0]), env, (0,))] + [
+            Text(namer.copy()("w"))]
     same = len(set(kinds)) == 1
-    if not first and same and len(toks) >= 2:
-        length = _match_length(len(toks), env)
-        if length is not None:
-            return Array(namer("a"), kinds[0], length)
-    if counted and not first and len(toks) >= 2 and _counted(toks):
-        return CountedArray(namer("k"), namer("a"), kinds[1])
-    if not first and same and len(toks) == 1:
-        length = _match_length(1, env, exact_only=True)
-        if length is not None and kinds[0] != "word":
-            return Array(namer("a"), kinds[0], length)
-    return Scalars(tuple(Token(namer("s"), k) for k in kinds))
+    arrays: list[Item] = []
+    if not first and same and (len(toks) >= 2 or kinds[0] != "word"):
+        for length in _lengths(len(toks), env):
+            if len(toks) >= 2 or length.offset == 0:
+                arrays.append(Array(namer.copy()("a"), kinds[0], length))
+    scalars = Scalars(tuple(Token(f"s{namer.counts.get('s', 0) + j}", k) for j, k in enumerate(kinds)))
+    counted: list[Item] = []
+    if not first and len(toks) >= 2 and _counted(toks):
+        n2 = namer.copy()
+        counted.append(CountedArray(n2("k"), n2("a"), kinds[1]))
+    if in_repeat or len(toks) <= 1:
+        return [scalars] + counted + arrays
+    if len(toks) >= 3:
+        return arrays[:1] + counted + [scalars] + arrays[1:]
+    return arrays[:1] + [scalars] + counted + arrays[1:]
 
 
-def _shape(item: Item) -> tuple:
-    """An item with its names erased, to tell whether lines are alike."""
+def _commit(item: Item, namer: _Namer) -> None:
+    """Advance the namer past the names `item` uses."""
+    def bump(name: str) -> None:
+        prefix = name.rstrip("0123456789")
+        namer.counts[prefix] = max(namer.counts.get(prefix, 0), int(name[len(prefix):] or 0) + 1)
+
     if isinstance(item, Scalars):
-        return ("S", tuple(t.kind for t in item.tokens))
-    if isinstance(item, Array):
-        return ("A", item.kind, item.length)
-    if isinstance(item, CountedArray):
-        return ("C", item.kind)
-    if isinstance(item, Text):
-        return ("T", item.length)
-    return ("R",)
+        for t in item.tokens:
+            bump(t.name)
+    elif isinstance(item, (Array, Text)):
+        bump(item.name)
+    elif isinstance(item, CountedArray):
+        bump(item.count)
+        bump(item.name)
+    elif isinstance(item, Choice):
+        bump(item.name)
+        for _, body in item.options:
+            _commit(body, namer)
+    elif isinstance(item, Repeat):
+        bump(item.name)
+        for b in item.body:
+            _commit(b, namer)
 
 
-def _infer_one(lines: list[list[str]], i: int, env: list[tuple[str, int]], namer: _Namer,
-               first: bool) -> tuple[Item, int]:
-    """One item starting at line i: a repeat of alike lines if an integer counts them, else a line."""
+def _choice(block: list[list[str]], namer: _Namer) -> "Choice | None":
+    """Lines of several kinds told apart by their first token (`alloc 5`, `erase 1`, `defragment`)."""
+    shapes: dict[str, tuple[str, ...]] = {}
+    for toks in block:
+        if not toks:
+            return None
+        shape = tuple(token_kind(t) for t in toks[1:])
+        if shapes.setdefault(toks[0], shape) != shape:
+            return None
+    if not 2 <= len(shapes) <= 6 or len(shapes) == len(block):
+        return None
+    n2 = namer.copy()
+    name = n2("q")
+    options = tuple((head, Scalars(tuple(Token(n2("s"), k) for k in shape))) for head, shape in shapes.items())
+    return Choice(name, options)
+
+
+def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: bool,
+             in_repeat: bool = False) -> list[tuple[Item, int]]:
+    """Every reading of the input at line i as (item, next line), most likely first."""
+    out: list[tuple[Item, int]] = []
+    repeats_late: list[tuple[Item, int]] = []
     if not first:
-        for off in (0, -1):
-            for name, value in reversed(env):
-                count = value + off
-                if count < 2 or i + count > len(lines):
-                    continue
-                block = lines[i:i + count]
-                kinds = {tuple(token_kind(t) for t in toks) for toks in block}
-                if len(kinds) == 1:
-                    body = _line_item(lines[i], env, namer, False, counted=False)
-                elif all(_counted(toks) for toks in block):
-                    kind = next((token_kind(t) for toks in block for t in toks[1:]), "int")
-                    body = CountedArray(namer("k"), namer("a"), kind)
-                else:
-                    continue
-                return Repeat(namer("r"), Length(name, off), (body,)), i + count
-    item = _line_item(lines[i], env, namer, first)
-    if isinstance(item, Scalars):
-        for t, s in zip(item.tokens, lines[i]):
-            if t.kind == "int":
-                env.append((t.name, int(s)))
-    return item, i + 1
+        for length in [x for off in (0, -1) for x in _lengths_any(env, off)]:
+            count = length.value({n: v for n, v, _, _ in env})
+            if count < 2 or i + count > len(lines):
+                continue
+            block = lines[i:i + count]
+            kinds = {tuple(token_kind(t) for t in toks) for toks in block}
+            bodies: list[Item] = []
+            if len(kinds) == 1:
+                bodies = _line_options(lines[i], env, namer, False, in_repeat=True)
+            elif all(_counted(toks) for toks in block):
+                kind = next((token_kind(t) for toks in block for t in toks[1:]), "int")
+                n2 = namer.copy()
+                bodies = [CountedArray(n2("k"), n2("a"), kind)]
+            else:
+                choice = _choice(block, namer)
+                if choice is not None:
+                    bodies = [choice]
+            for body in bodies:
+                n2 = namer.copy()
+                _commit(body, n2)
+                rep = Repeat(n2("r"), length, (body,))
+                (out if length.offset == 0 else repeats_late).append((rep, i + count))
+    lines_read = [(item, i + 1) for item in _line_options(lines[i], env, namer, first, in_repeat)]
+    return out + repeats_late + lines_read
 
 
-def _infer_flat(lines: list[list[str]]) -> Structure:
-    namer, env, items, i = _Namer(), [], [], 0
-    while i < len(lines):
-        item, i = _infer_one(lines, i, env, namer, first=(i == 0))
-        items.append(item)
-    return Structure(tuple(items))
+def _lengths_any(env: Env, off: int) -> list[Length]:
+    return [Length(name, off) for name, value in _ordered(env) if value + off >= 2]
+
+
+def _with_env(item: Item, toks: list[str], env: Env, line: int) -> Env:
+    if not isinstance(item, Scalars):
+        return env
+    added = [(t.name, int(s), line, j) for j, (t, s) in enumerate(zip(item.tokens, toks)) if t.kind == "int"]
+    return env + added
+
+
+class _Search:
+    """Depth-first search over readings of one sample, pruned by parsing every sample's prefix."""
+
+    def __init__(self, lines: list[list[str]], others: list[list[list[str]]], budget: int = 400) -> None:
+        self.lines = lines
+        self.others = others
+        self.budget = budget
+
+    def _prefix_ok(self, items: tuple[Item, ...], final: bool) -> bool:
+        for lines in self.others:
+            got = _parse_items(items, lines, 0, {}, Observations())
+            if got is None or (final and got[1] != len(lines)):
+                return False
+        return True
+
+    def run(self, items: tuple[Item, ...], i: int, env: Env, namer: _Namer) -> Structure | None:
+        if i >= len(self.lines):
+            return Structure(items) if self._prefix_ok(items, True) else None
+        for item, nxt in _options(self.lines, i, env, namer, first=(i == 0)):
+            self.budget -= 1
+            if self.budget < 0:
+                return None
+            candidate = items + (item,)
+            if not self._prefix_ok(candidate, False):
+                continue
+            n2 = namer.copy()
+            _commit(item, n2)
+            found = self.run(candidate, nxt, _with_env(item, self.lines[i], env, i), n2)
+            if found is not None:
+                return found
+        return None
+
+
+def _infer_one(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: bool) -> tuple[Item, int]:
+    item, nxt = _options(lines, i, env, namer, first)[0]
+    _commit(item, namer)
+    env[:] = _with_env(item, lines[i], env, i)
+    return item, nxt
 
 
 def _infer_multitest(lines: list[list[str]]) -> Structure | None:
@@ -316,8 +428,7 @@ def _infer_multitest(lines: list[list[str]]) -> Structure | None:
     if t < 1 or t > len(lines) - 1:
         return None
     for size in range(1, 5):
-        namer, env, body, i = _Namer(), [("t0", t)], [], 1
-        namer.counts["t"] = 1
+        namer, env, body, i = _Namer({"t": 1}), [("t0", t, 0, 0)], [], 1
         while len(body) < size and i < len(lines):
             item, i = _infer_one(lines, i, env, namer, first=False)
             body.append(item)
@@ -335,21 +446,17 @@ def infer_structure(samples: Sequence[str]) -> Structure | None:
     samples = [s for s in samples if s.strip()]
     if not samples:
         return None
-    tried: list[Structure] = []
-    for text in sorted(samples, key=lambda s: -len(split_lines(s))):
-        lines = split_lines(text)
-        for candidate in (_infer_multitest(lines), _infer_flat(lines)):
-            if candidate is not None:
-                tried.append(candidate)
-    # A multi-test reading needs at least two tests somewhere; otherwise prefer the flat one.
-    for candidate in tried:
-        if all(parse(candidate, s) is not None for s in samples):
-            if candidate.multitest and not any(_tests(s) >= 2 for s in samples):
-                continue
+    parsed = [split_lines(s) for s in samples]
+    order = sorted(range(len(samples)), key=lambda k: -len(parsed[k]))
+    multi = [m for k in order if (m := _infer_multitest(parsed[k])) is not None]
+    for candidate in multi:
+        if all(parse(candidate, s) is not None for s in samples) and any(_tests(s) >= 2 for s in samples):
             return candidate
-    for candidate in tried:
-        if all(parse(candidate, s) is not None for s in samples):
-            return candidate
+    for k in order:
+        others = [parsed[j] for j in order if j != k]
+        found = _Search(parsed[k], others).run((), 0, [], _Namer())
+        if found is not None:
+            return found
     return None
 
 
@@ -377,6 +484,8 @@ def length_vars(structure: Structure) -> set[str]:
                 if item.count.var:
                     out.add(item.count.var)
                 walk(item.body)
+            elif isinstance(item, Choice):
+                walk([body for _, body in item.options])
 
     walk(structure.items)
     return out

@@ -1,0 +1,188 @@
+"""Input generation: structure inference, statement bounds, domains and seeded generators (no sandbox)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from clustering import (GeneratorConfig, StructureGenerator, build_domains, generate_inputs, infer_structure,
+                        parse, parse_bounds, render)
+from clustering.generators import raw_mutations
+from clustering.structure import Array, Choice, CountedArray, Repeat, Scalars, Text, split_lines
+
+
+def describe(samples: list[str]) -> str:
+    structure = infer_structure(samples)
+    assert structure is not None
+    return structure.describe()
+
+
+@pytest.mark.parametrize("samples, expected", [
+    (["6 6 4\n"], "s0:int s1:int s2:int"),
+    (["3\n1 2 3\n"], "s0:int / a0[s0]:int"),
+    (["2 3\n...\n.#.\n"], "s0:int s1:int / s0x(w0:text[s1])"),
+    (["4\n1 2\n2 3\n3 4\n"], "s0:int / s0-1x(s1:int s2:int)"),
+    (["3 3\n0 7\n14 2\n4 6\n"], "s0:int s1:int / s0x(s2:int s3:int)"),
+    (["3 2\n3 1 2 3\n1 5\n0\n"], "s0:int s1:int / s0x(k0 a0[k0]:int)"),
+    (["3\n2\n1 2\n3\n1 2 3\n1\n5\n"], "t0:int / t0x(s0:int / a0[s0]:int)"),
+])
+def test_structure_inference(samples, expected):
+    assert describe(samples) == expected
+
+
+def test_several_samples_disambiguate():
+    # From the first sample alone "4 numbers" could be the count of the last 4 lines or an array;
+    # the second sample only fits an array of n, then m lines of three.
+    samples = ["4\n7 2 3 1\n4\n1 2 5\n2 4 1\n3 4 1\n1 3 5\n", "3\n1 2 3\n2\n3 1 2\n3 1 3\n"]
+    assert describe(samples) == "s0:int / a0[s0]:int / s1:int / s1x(s2:int s3:int s4:int)"
+
+
+def test_commands_become_a_choice():
+    structure = infer_structure(["6 10\nalloc 5\nalloc 3\nerase 1\nalloc 6\ndefragment\nalloc 6\n"])
+    assert structure is not None
+    repeat = structure.items[1]
+    assert isinstance(repeat, Repeat) and isinstance(repeat.body[0], Choice)
+    assert {head for head, _ in repeat.body[0].options} == {"alloc", "erase", "defragment"}
+
+
+def test_no_samples_no_structure():
+    assert infer_structure([]) is None
+    assert infer_structure(["", "  \n"]) is None
+
+
+def test_parse_and_render_round_trip():
+    structure = infer_structure(["3\n1 2 3\n"])
+    assert structure is not None
+    values = parse(structure, "2\n5 6\n")
+    assert values == [["2"], ["5", "6"]]
+    assert render(structure, values) == "2\n5 6\n"
+    assert parse(structure, "2\n5 6 7\n") is None  # the count no longer matches
+
+
+def test_bounds_from_constraints_text():
+    statement = ("Input\n\nThe first line contains n, m, b, mod (1 ≤ n, m ≤ 500, 0 ≤ b ≤ 500; 1 ≤ mod ≤ 10^9 + 7). "
+                 "The next line contains n integers a_1, ..., a_n ( - 10^4 ≤ a_i ≤ 2·10^5), |x_i| ≤ 1000, "
+                 "and 1 ≤ k ≤ n, l < m. A string s (1 ≤ |s| ≤ 100 000).\n\nOutput\n\n...")
+    bounds = parse_bounds(statement)
+    assert (bounds["n"].lo.value, bounds["n"].hi.value) == (1, 500)
+    assert (bounds["b"].lo.value, bounds["b"].hi.value) == (0, 500)
+    assert (bounds["a"].lo.value, bounds["a"].hi.value) == (-10_000, 200_000) and bounds["a"].indexed
+    assert (bounds["x"].lo.value, bounds["x"].hi.value) == (-1000, 1000)
+    assert bounds["k"].hi.var == "n"
+    assert any(e.var == "m" and e.value == -1 for e in bounds["l"].his)  # strict: l <= m - 1
+    assert bounds["|s|"].length and bounds["|s|"].hi.value == 100_000
+    assert "d" not in bounds  # "mod" is a word, not the variable d
+
+
+def test_statement_bounds_matched_by_order_and_checked_against_samples():
+    statement = "Input\n\nThe first line contains n, m and k (1 ≤ n, k ≤ 100, 1 ≤ m ≤ k).\n\nOutput\n"
+    structure = infer_structure(["5 2 3\n"])
+    domains = build_domains(structure, ["5 2 3\n"], statement)
+    assert [domains[f"s{i}"].statement_name for i in range(3)] == ["n", "m", "k"]
+    # A bound the samples break is not attached: 7 > 5 so "n <= 5" cannot be n.
+    wrong = build_domains(infer_structure(["7\n"]), ["7\n"], "Input\n\nn (1 ≤ n ≤ 5)\n\nOutput\n")
+    assert wrong["s0"].statement_name is None
+
+
+def _all_valid(structure, domains, inputs):
+    for item in inputs:
+        assert parse(structure, item.text) is not None, item.text
+
+
+def test_generated_inputs_respect_structure_bounds_and_relations():
+    statement = ("Input\n\nThe first line contains n and k (1 ≤ k ≤ n ≤ 6). The second line contains n integers "
+                 "a_i (1 ≤ a_i ≤ 10^9).\n\nOutput\n")
+    samples = ["3 2\n5 1 7\n"]
+    structure = infer_structure(samples)
+    domains = build_domains(structure, samples, statement)
+    gen = StructureGenerator(structure, domains, samples)
+    inputs = generate_inputs(gen, 60, seed=1)
+    assert len(inputs) >= 40
+    _all_valid(structure, domains, inputs)
+    for item in inputs:
+        lines = split_lines(item.text)
+        n, k = int(lines[0][0]), int(lines[0][1])
+        assert 1 <= k <= n <= 6
+        assert all(1 <= int(a) <= 10**9 for a in lines[1])
+    origins = {i.origin for i in inputs}
+    assert origins == {"mutation", "random", "boundary"}
+    texts = {i.text for i in inputs}
+    assert "6 6\n1000000000 1000000000 1000000000 1000000000 1000000000 1000000000\n" in texts or any(
+        "1000000000" in t for t in texts)  # values at the bound appear
+
+
+def test_generation_is_seeded():
+    samples = ["3\n1 2 3\n"]
+    structure = infer_structure(samples)
+    domains = build_domains(structure, samples, "")
+    a = [i.text for i in generate_inputs(StructureGenerator(structure, domains, samples), 20, seed=7)]
+    b = [i.text for i in generate_inputs(StructureGenerator(structure, domains, samples), 20, seed=7)]
+    c = [i.text for i in generate_inputs(StructureGenerator(structure, domains, samples), 20, seed=8)]
+    assert a == b and a != c
+
+
+def test_trees_stay_trees():
+    statement = "Input\n\nn (2 ≤ n ≤ 200). The next n - 1 lines contain a_i, b_i (1 ≤ a_i, b_i ≤ n).\n\nOutput\n"
+    samples = ["4\n1 2\n2 3\n3 4\n"]
+    structure = infer_structure(samples)
+    gen = StructureGenerator(structure, build_domains(structure, samples, statement), samples)
+    for item in generate_inputs(gen, 40, seed=3):
+        lines = split_lines(item.text)
+        n = int(lines[0][0])
+        parent = list(range(n + 1))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for a, b in lines[1:]:
+            ra, rb = find(int(a)), find(int(b))
+            assert ra != rb, f"cycle in {item.text!r}"
+            parent[ra] = rb
+
+
+def test_fixed_width_words_keep_their_pattern():
+    samples = ["a8\nh1\n"]
+    structure = infer_structure(samples)
+    gen = StructureGenerator(structure, build_domains(structure, samples, ""), samples)
+    for item in generate_inputs(gen, 30, seed=0):
+        for (word,) in split_lines(item.text):
+            assert len(word) == 2 and word[0] in "ah" and word[1] in "12345678"
+
+
+def test_size_cap_keeps_inputs_small_unless_size_tests():
+    statement = "Input\n\nn (1 ≤ n ≤ 100000), then n integers a_i (1 ≤ a_i ≤ 10).\n\nOutput\n"
+    samples = ["3\n1 2 3\n"]
+    structure = infer_structure(samples)
+    domains = build_domains(structure, samples, statement)
+    small = generate_inputs(StructureGenerator(structure, domains, samples, GeneratorConfig(size_cap=5)), 40, 0)
+    assert max(int(split_lines(i.text)[0][0]) for i in small) <= 6
+    big = generate_inputs(StructureGenerator(structure, domains, samples,
+                                             GeneratorConfig(size_tests=True, size_test_cap=500)), 40, 0)
+    assert max(int(split_lines(i.text)[0][0]) for i in big) == 501
+
+
+def test_raw_mutations_keep_layout():
+    base = "This  is\n\nCodeforces 5\n"
+    for item, _ in zip(raw_mutations([base], seed=0), range(20)):
+        assert [len(line) for line in item.text.split("\n")] == [len(line) for line in base.split("\n")]
+
+
+def test_real_statements_parse_without_error(cp_data):
+    rows = [json.loads(line) for line in (cp_data / "codeflaws_dev.jsonl").open()][:150]
+    inferred = 0
+    for row in rows:
+        samples = [t["input"] for t in row["public_tests"]]
+        structure = infer_structure(samples)
+        parse_bounds(row["statement"])
+        if structure is None:
+            continue
+        inferred += 1
+        domains = build_domains(structure, samples, row["statement"])
+        gen = StructureGenerator(structure, domains, samples)
+        for item in generate_inputs(gen, 10, seed=0):
+            assert parse(structure, item.text) is not None, (row["id"], item.text)
+    assert inferred >= 0.8 * len(rows)
