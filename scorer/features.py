@@ -21,7 +21,7 @@ import numpy as np
 
 from scorer.pool import FAILURE_OUTCOMES, TIMEOUT_OUTCOMES, CandidateRecord, Pool
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 FEATURE_NAMES: tuple[str, ...] = (
     # cluster
@@ -37,6 +37,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     # program text
     "code_chars_log", "code_lines_log", "code_length_log_ratio", "n_loops", "n_branches", "n_functions",
     "max_nesting", "uses_floating_point", "uses_64bit",
+    "max_constant_log", "n_literal_comparisons",
+    # program text against the other members of its cluster (same behaviour, different code)
+    "length_vs_cluster", "branches_vs_cluster", "loops_vs_cluster", "uses_64bit_vs_cluster",
+    "max_constant_vs_cluster", "literal_comparisons_vs_cluster",
     # language family
     "lang_c", "lang_cpp", "lang_python", "lang_other",
     # compiler
@@ -89,6 +93,8 @@ _BRANCH = re.compile(r"\b(?:if|else|switch|case|elif)\b|\?")
 _C_FUNCTION = re.compile(r"^[A-Za-z_][\w\s\*&<>:,]*\b[A-Za-z_]\w*\s*\([^;{}]*\)\s*\{", re.M)
 _PY_FUNCTION = re.compile(r"^\s*def\s+\w+", re.M)
 _FLOAT = re.compile(r"\b(?:double|float|long double)\b|%lf|%f|\bfloat\(|\bmath\.")
+_INT_LITERAL = re.compile(r"(?<![\w.])(\d+)(?:e(\d+))?(?![\w.])", re.I)
+_LITERAL_COMPARISON = re.compile(r"(?:==|!=|<=|>=|<|>)\s*-?\d|\d\s*(?:==|!=|<=|>=|<|>)")
 _WIDE = re.compile(r"\blong\s+long\b|\bint64_t\b|\buint64_t\b|%lld|%I64d|__int128")
 
 
@@ -125,6 +131,9 @@ def _text_features(c: CandidateRecord) -> dict[str, float]:
     else:
         stripped = re.sub(r"#[^\n]*", "", stripped)
     functions = _PY_FUNCTION.findall(stripped) if family == "python" else _C_FUNCTION.findall(stripped)
+    # The largest constant (array sizes, limits like 1e9+7): fixes often widen one.
+    magnitudes = [len(m.group(1).lstrip("0") or "0") + int(m.group(2) or 0)
+                  for m in _INT_LITERAL.finditer(stripped)]
     return {
         "code_chars_log": math.log1p(len(c.code)),
         "code_lines_log": math.log1p(sum(1 for line in c.code.splitlines() if line.strip())),
@@ -134,6 +143,9 @@ def _text_features(c: CandidateRecord) -> dict[str, float]:
         "max_nesting": float(_max_nesting(stripped, family)),
         "uses_floating_point": float(bool(_FLOAT.search(c.code))),
         "uses_64bit": float(bool(_WIDE.search(c.code))),
+        "max_constant_log": float(max(magnitudes, default=0)),
+        # Comparisons against literals: special cases (n == 1) a fix tends to add.
+        "n_literal_comparisons": float(len(_LITERAL_COMPARISON.findall(stripped))),
         "lang_c": float(family == "c"),
         "lang_cpp": float(family == "cpp"),
         "lang_python": float(family == "python"),
@@ -197,6 +209,13 @@ def pool_features(pool: Pool) -> FeatureTable:
     }
     known_pt = sorted(per_token.values())
 
+    text = {c.id: _text_features(c) for c in filtered}
+
+    def vs_cluster(cid: str, k: int, name: str) -> float:
+        """This member's value minus the mean of the other members of its cluster (0 when alone)."""
+        others = [text[m][name] for m in clusters[k] if m != cid]
+        return text[cid][name] - float(np.mean(others)) if others else 0.0
+
     rows: list[list[float]] = []
     for c in filtered:
         k = cluster_of[c.id]
@@ -242,7 +261,13 @@ def pool_features(pool: Pool) -> FeatureTable:
         f["cpu_log_ratio"], f["cpu_missing"] = _log_ratio(c.cpu_s, cpu_ref, 1e-3)
         f["memory_log_ratio"], f["memory_missing"] = _log_ratio(c.memory_mb, mem_ref, 1.0)
         f["code_length_log_ratio"] = math.log(max(len(c.code), 1) / max(len_ref, 1.0))
-        f.update(_text_features(c))
+        f.update(text[c.id])
+        f["length_vs_cluster"] = vs_cluster(c.id, k, "code_chars_log")
+        f["branches_vs_cluster"] = vs_cluster(c.id, k, "n_branches")
+        f["loops_vs_cluster"] = vs_cluster(c.id, k, "n_loops")
+        f["uses_64bit_vs_cluster"] = vs_cluster(c.id, k, "uses_64bit")
+        f["max_constant_vs_cluster"] = vs_cluster(c.id, k, "max_constant_log")
+        f["literal_comparisons_vs_cluster"] = vs_cluster(c.id, k, "n_literal_comparisons")
         f["n_warnings"] = float(count_warnings(c.warnings)) if c.warnings is not None else 0.0
         f["warnings_missing"] = float(c.warnings is None)
         if c.id in per_token:

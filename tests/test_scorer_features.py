@@ -135,3 +135,35 @@ def test_pool_from_a_clustering_result_takes_signatures():
 def test_pool_json_round_trip():
     pool = _pool(labels={"r1": True, "w1": False})
     assert Pool.from_json(pool.to_json()) == pool
+
+
+def test_equal_sized_clusters_share_a_rank_whatever_their_order():
+    pool = Pool("t", (CandidateRecord("a", outcomes=(A,)), CandidateRecord("b", outcomes=(B,)),
+                      CandidateRecord("c", outcomes=(C,)), CandidateRecord("d", outcomes=(C,))))
+    t = pool_features(pool)
+    assert _row(t, "a")["cluster_rank"] == _row(t, "b")["cluster_rank"] == 1
+    assert _row(t, "c")["cluster_rank"] == 0
+
+
+def test_shuffled_pool_is_seeded_and_keeps_everything():
+    pool = _pool(labels={"r1": True})
+    a, b = pool.shuffled(1), pool.shuffled(1)
+    assert a == b and sorted(c.id for c in a.candidates) == sorted(c.id for c in pool.candidates)
+    assert a.labels == pool.labels
+    assert len({tuple(c.id for c in pool.shuffled(s).candidates) for s in range(10)}) > 1
+
+
+def test_code_is_compared_with_the_other_members_of_its_cluster():
+    short = "int main(){int n;scanf(\"%d\",&n);printf(\"%d\",n*2);}"
+    fixed = ("int main(){long long n;scanf(\"%lld\",&n);if(n==1){puts(\"2\");return 0;}"
+             "printf(\"%lld\",n*2);}")
+    pool = Pool("c", (CandidateRecord("bug", code=short, language="c99", outcomes=(A,)),
+                      CandidateRecord("fix", code=fixed, language="c99", outcomes=(A,)),
+                      CandidateRecord("alone", code=short, language="c99", outcomes=(B,))))
+    t = pool_features(pool)
+    fix, bug, alone = _row(t, "fix"), _row(t, "bug"), _row(t, "alone")
+    assert fix["length_vs_cluster"] > 0 > bug["length_vs_cluster"]
+    assert fix["uses_64bit_vs_cluster"] == 1 and bug["uses_64bit_vs_cluster"] == -1
+    assert fix["literal_comparisons_vs_cluster"] >= 1 and fix["branches_vs_cluster"] >= 1
+    assert alone["length_vs_cluster"] == 0 and alone["branches_vs_cluster"] == 0
+    assert fix["max_constant_log"] == 1 and fix["n_literal_comparisons"] == 1

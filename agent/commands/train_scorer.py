@@ -46,9 +46,9 @@ class CollectConfig:
     backend: str = "native"
     insecure: bool = False
     seed: int = 0
-    inputs_per_round: int = 12  # generated inputs per clustering round
-    max_rounds: int = 4  # clustering rounds of generated inputs
-    time_factor: float = 1.0  # multiplies the problem's time limit (a slow shared machine)
+    inputs_per_round: int | None = None  # generated inputs per clustering round (None: clustering's default)
+    max_rounds: int | None = None  # clustering rounds of generated inputs (None: clustering's default)
+    time_factor: float = 1.0  # multiplies the problem's time limit on the public tests (a slow machine)
 
     def key(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,12 +106,13 @@ def problem_pool(problem: Problem, backend: Any, cache: Any, config: CollectConf
     stats: dict[str, Any] = {"candidates": len(records), "passed_public": len(survivors)}
     result = None
     if survivors:
-        model = BehaviourClustering(backend=backend, seed=config.seed, inputs_per_round=config.inputs_per_round,
-                                    max_rounds=config.max_rounds, cache=cache)
+        knobs = {k: v for k, v in (("inputs_per_round", config.inputs_per_round),
+                                    ("max_rounds", config.max_rounds)) if v is not None}
+        model = BehaviourClustering(backend=backend, seed=config.seed, cache=cache, **knobs)
         cproblem = ClusteringProblem(
             statement=problem.statement, public_inputs=tuple(t.input for t in problem.public_tests),
             public_outputs=tuple(t.output or "" for t in problem.public_tests), checker=problem.checker,
-            time_limit_s=time_limit, memory_mb=problem.memory_mb, input_file=problem.input_file,
+            time_limit_s=problem.time_limit_s, memory_mb=problem.memory_mb, input_file=problem.input_file,
             output_file=problem.output_file)
         try:
             result = model.fit(survivors, cproblem).result_
@@ -213,8 +214,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--folds", type=int, default=5, help="problem-grouped cross-validation folds (default 5)")
     p.add_argument("--backend", default="native", help="sandbox backend for the runs (default native)")
     p.add_argument("--insecure", action="store_true", help="allow the unsafe backend (no isolation)")
-    p.add_argument("--max-rounds", type=int, default=CollectConfig.max_rounds,
-                   help="clustering rounds of generated inputs per problem")
+    p.add_argument("--max-rounds", type=int, help="clustering rounds of generated inputs per problem "
+                                                   "(default: clustering's own)")
     p.add_argument("--cache-dir", metavar="DIR", help="where per-problem run data is cached")
     p.add_argument("--refresh", action="store_true", help="run every problem again, ignoring the cache")
     p.add_argument("--checkpoint", metavar="DIR", help="neural: the policy checkpoint to fine-tune")
