@@ -44,6 +44,7 @@ class Bound:
     indexed: bool = False  # written a_i: an element of a sequence
     length: bool = False  # written |s|: the length of a string
     order: int = 0  # position of first appearance, for matching names to variables
+    differs: tuple[str, ...] = ()  # names this one must differ from (`a_i ≠ b_i`: no self-loops)
 
     @property
     def lo(self) -> Expr | None:
@@ -61,6 +62,7 @@ def _prepare(text: str) -> str:
     s = re.sub(r"\\geq?(?![a-z])", "≥", s)
     s = re.sub(r"\\lt(?![a-z])", "<", s)
     s = re.sub(r"\\gt(?![a-z])", ">", s)
+    s = s.replace("\\neq", "≠").replace("\\ne ", "≠ ").replace("!=", "≠")
     s = s.replace("<=", "≤").replace(">=", "≥").replace("⩽", "≤").replace("⩾", "≥")
     s = re.sub(r"\\cdot|\\times|[·×∙*]", "·", s)
     s = re.sub(r"\\[,;!]|\\mid|\\left|\\right|\\ ", "", s)
@@ -94,8 +96,11 @@ def _term(text: str) -> tuple[str, Expr | None, bool, bool]:
         return "", Expr(None, _number(head) + offset), False, False
     length = head.startswith("|")
     name = head.strip("|")
-    base = name[0].lower()
-    indexed = len(name) > 1
+    sub = name[1:].lstrip("_")
+    if sub.isdigit():  # x_0, x1: a scalar of its own (a_1 ... a_n lists are bounded as a_i)
+        base, indexed = name[0].lower() + sub, False
+    else:
+        base, indexed = name[0].lower(), len(name) > 1
     return base, Expr(base, float(offset)), indexed, length
 
 
@@ -177,9 +182,16 @@ def parse_bounds(statement: str) -> dict[str, Bound]:
                     elif side == "hi" and value not in his:
                         his = his + (value,)
                     bounds[key] = Bound(key, los, his, old.indexed or indexed, length, old.order)
+    for a, b in re.findall(rf"({_IDENT})\s*(?:≠|\\ne(?:q)?(?![a-z])|!=)\s*({_IDENT})", text):
+        na, nb = _term(a)[0], _term(b)[0]
+        for x, y in ((na, nb), (nb, na)):
+            if x in bounds and y:
+                old = bounds[x]
+                bounds[x] = Bound(x, old.los, old.his, old.indexed, old.length, old.order, old.differs + (y,))
     # Names are matched to variables in the order the text introduces them ("n, m and k").
     for key, b in list(bounds.items()):
-        bounds[key] = Bound(key, b.los, b.his, b.indexed, b.length, _first_mention(text, key.strip("|"), b.order))
+        bounds[key] = Bound(key, b.los, b.his, b.indexed, b.length, _first_mention(text, key.strip("|"), b.order),
+                            b.differs)
     # |x_i| ≤ B bounds the value of x from both sides.
     for key, b in list(bounds.items()):
         if b.length and b.indexed and b.hi is not None and b.hi.var is None:
@@ -191,7 +203,8 @@ def parse_bounds(statement: str) -> dict[str, Bound]:
 
 def _first_mention(text: str, name: str, default: int) -> int:
     """Where `name` is first used as a variable (not the article "a" before a word)."""
-    for m in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9])", text, re.IGNORECASE):
+    pattern = re.escape(name[0]) + ("_?" + re.escape(name[1:]) if name[1:] else "")
+    for m in re.finditer(rf"(?<![A-Za-z0-9_]){pattern}(?![A-Za-z0-9])", text, re.IGNORECASE):
         if name.lower() in ("a", "i") and re.match(r"\s+(?!and\b|or\b)[a-z]{2,}", text[m.end():]):
             continue
         return m.start()

@@ -7,6 +7,7 @@ problem never allows (which would split correct programs apart).
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ class Domain:
     len_hi: int = 1
     sizes: bool = False  # this integer sizes an array, repeat or text
     pattern: tuple[str, ...] = ()  # fixed-length words: the characters seen at each position
+    differs: tuple[str, ...] = ()  # statement names this value must differ from (same line)
+    names: bool = False  # capitalised words (months, people): only the values seen are valid
 
     def fallback_lo(self) -> float:
         if self.obs_lo >= 1:
@@ -173,8 +176,10 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
             lo = int(matched.lo.value) if matched and matched.lo and matched.lo.var is None else min(lens)
             hi = int(matched.hi.value) if matched and matched.hi and matched.hi.var is None else max(lens)
             pattern = patterns.get(lens[0], ()) if kind == "text" and not matched and len(set(lens)) == 1 else ()
+            names = bool(seen) and all(re.fullmatch(r"[A-Z][a-z]+", w) for w in seen) and not matched
             domains[name] = Domain(name, kind, matched.name if matched else None, words=tuple(dict.fromkeys(seen)),
-                                   alphabet=alphabet, len_lo=max(lo, 0), len_hi=max(hi, 1), pattern=pattern)
+                                   alphabet=alphabet, len_lo=max(lo, 0), len_hi=max(hi, 1), pattern=pattern,
+                                   names=names)
             continue
         decimals = max((len(s.split(".")[1]) for s in seen if "." in s), default=0)
         if decimals:
@@ -182,5 +187,5 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
         domains[name] = Domain(
             name, kind, matched.name if matched else None, matched.los if matched else (),
             matched.his if matched else (), min(values, default=1.0), max(values, default=1.0), decimals,
-            sizes=name in sizing)
+            sizes=name in sizing, differs=matched.differs if matched else ())
     return domains

@@ -86,7 +86,7 @@ class StructureGenerator:
         return f"{value:.{dom.decimals or 2}f}"
 
     def _word(self, dom: Domain, rng: random.Random, length: int | None, mode: str) -> str:
-        if dom.kind == "word" and dom.words and length is None:
+        if (dom.kind == "word" or dom.names) and dom.words and length is None:
             return rng.choice(dom.words)
         if dom.pattern and (length is None or length == len(dom.pattern)):
             return "".join(rng.choice(column) for column in dom.pattern)
@@ -133,6 +133,10 @@ class StructureGenerator:
                         toks.append(self._word(dom, rng, None, mode))
                         continue
                     value = self._number(dom, env, mode, rng)
+                    for _ in range(20):  # `a_i ≠ b_i`: draw again while equal to a value it must differ from
+                        if not any(env.get(other) == value for other in dom.differs):
+                            break
+                        value = self._number(dom, env, "random", rng)
                     self._env_set(env, t.name, value)
                     toks.append(self._format(dom, value))
                 lines.append(" ".join(toks))
@@ -232,7 +236,7 @@ class StructureGenerator:
             return str(value)
         if dom.kind == "float":
             return self._format(dom, float(token) + rng.choice((-1, 1)) * 10 ** -(dom.decimals or 1))
-        if dom.kind == "word" and dom.words:
+        if (dom.kind == "word" or dom.names) and dom.words:
             return rng.choice(dom.words)
         chars = list(token)
         if not chars:
@@ -268,8 +272,36 @@ class StructureGenerator:
                 a, b = rng.randrange(len(container)), rng.randrange(len(container))
                 container[a], container[b] = container[b], container[a]
             else:
+                old = container[j]
                 container[j] = self._mutate_token(self.domains[name], container[j], rng)
+                if self._breaks_differs(name, container, j):
+                    container[j] = old
         return GeneratedInput(render(self.structure, values), "mutation", f"{changes} change(s)")
+
+    def _breaks_differs(self, name: str, container: list, j: int) -> bool:
+        """A mutated token now equal to a token of its line it must differ from (`a_i ≠ b_i`)."""
+        dom = self.domains[name]
+        if not dom.differs:
+            return False
+        by_statement = {d.statement_name: d for d in self.domains.values() if d.statement_name}
+        for other in dom.differs:
+            od = by_statement.get(other)
+            for k, token in enumerate(container):
+                if k != j and od is not None and token == container[j] and self._slot_is(container, k, od.name):
+                    return True
+        return False
+
+    def _slot_is(self, container: list, k: int, name: str) -> bool:
+        for item in self._all_items(self.structure.items):
+            if isinstance(item, Scalars) and len(item.tokens) == len(container) and item.tokens[k].name == name:
+                return True
+        return False
+
+    def _all_items(self, items: Sequence[Item]) -> Iterator[Item]:
+        for item in items:
+            yield item
+            if isinstance(item, Repeat):
+                yield from self._all_items(item.body)
 
     def stream(self, seed: int) -> Iterator[GeneratedInput]:
         """An endless seeded mix: mutation, random and boundary inputs in turn."""
