@@ -311,6 +311,8 @@ class NativeBackend(Backend):
         extra: list[tuple[str, Any]] = [("zygote", bool(report.get("zygote")))]
         if leftover:
             extra.append(("leftover_processes_killed", leftover))
+        if stats is not None and stats.fork_refusals:
+            extra.append(("fork_refusals", stats.fork_refusals))
         return RunResult(
             status=verdict.status, exit_code=code, signal=sig, cpu_s=cpu_s, wall_s=float(reply.get("wall_s", 0.0)),
             memory_mb=(stats.peak_bytes / MiB) if stats is not None else 0.0,

@@ -51,6 +51,7 @@ class CgroupStats:
     peak_bytes: int
     oom_kills: int
     limit_hits: int  # v1 memory.failcnt / v2 memory.events max
+    fork_refusals: int = 0  # pids.events max: forks refused by the process limit
 
 
 class CgroupUnavailable(Exception):
@@ -324,6 +325,7 @@ class RunCgroup:
                 peak_bytes=int(peak or 0),
                 oom_kills=oom.get("oom_kill", 0),
                 limit_hits=int(failcnt or 0),
+                fork_refusals=parse_flat_keyed(_read(self.path("pids") / "pids.events")).get("max", 0),
             )
         d = self.path("memory")
         events = parse_flat_keyed(_read(d / "memory.events"))
@@ -333,6 +335,7 @@ class RunCgroup:
             peak_bytes=int(peak or 0),
             oom_kills=events.get("oom_kill", 0),
             limit_hits=events.get("max", 0),
+            fork_refusals=parse_flat_keyed(_read(d / "pids.events")).get("max", 0),
         )
 
     def pids(self) -> list[int]:
