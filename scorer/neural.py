@@ -51,7 +51,7 @@ def _jax() -> Any:
         import optax  # noqa: F401
         from flax import nnx  # noqa: F401
 
-        import policy_model._model  # noqa: F401
+        import policy_model  # noqa: F401
     except ImportError as exc:  # pragma: no cover - only without the model extra
         raise ScorerError(f"the neural scorer needs JAX, Flax, optax and policy_model ({exc})",
                           hint="pip install 'cpagent[model]'") from exc
@@ -64,7 +64,7 @@ def _build_classifier(config: Any, seed: int) -> Any:
     import jax.numpy as jnp
     from flax import nnx
 
-    from policy_model._model import Transformer
+    from policy_model import Transformer
 
     class Classifier(nnx.Module):
         def __init__(self, rngs: nnx.Rngs) -> None:
@@ -89,12 +89,19 @@ def _build_classifier(config: Any, seed: int) -> Any:
     return Classifier(nnx.Rngs(seed))
 
 
+def _flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
+    """A nested parameter dict as {"backbone/layers/0/attn/qkv": leaf}."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        out.update(_flatten(value, name + "/") if isinstance(value, dict) else {name: value})
+    return out
+
+
 def _flat(module: Any) -> dict[str, np.ndarray]:
     from flax import nnx
 
-    from policy_model._params import flatten
-
-    return {k: np.asarray(v) for k, v in flatten(nnx.to_pure_dict(nnx.state(module, nnx.Param))).items()}
+    return {k: np.asarray(v) for k, v in _flatten(nnx.to_pure_dict(nnx.state(module, nnx.Param))).items()}
 
 
 def _load_flat(module: Any, given: dict[str, np.ndarray], source: str) -> None:
@@ -102,11 +109,9 @@ def _load_flat(module: Any, given: dict[str, np.ndarray], source: str) -> None:
     import jax.numpy as jnp
     from flax import nnx
 
-    from policy_model._params import flatten
-
     state = nnx.state(module, nnx.Param)
     pure = nnx.to_pure_dict(state)
-    expected = {k: tuple(v.shape) for k, v in flatten(pure).items()}
+    expected = {k: tuple(v.shape) for k, v in _flatten(pure).items()}
     bad = sorted(set(expected) ^ set(given)) + sorted(
         k for k in set(expected) & set(given) if tuple(given[k].shape) != tuple(expected[k]))
     if bad:
@@ -178,13 +183,12 @@ class NeuralScorer:
 
     # -- training ----------------------------------------------------------------------------
     def _backbone(self, examples: Sequence[NeuralExample]) -> None:
-        from policy_model._config import preset as policy_preset
-        from policy_model._tokenizer import train_code_tokenizer
+        from policy_model import load_any_checkpoint, train_code_tokenizer
+        from policy_model import preset as policy_preset
 
         if self.checkpoint:
-            from policy_model._checkpoint import load_checkpoint
-
-            ckpt = load_checkpoint(self.checkpoint)
+            # Ours or a published Gemma/CodeGemma checkpoint (with its tokenizer.model).
+            ckpt = load_any_checkpoint(self.checkpoint)
             self.tokenizer_ = ckpt.tokenizer
             self.config_ = ckpt.config
             self.model_ = _build_classifier(self.config_, self.seed)
@@ -312,8 +316,7 @@ def load_neural_scorer(path: str | Path) -> NeuralScorer:
     _jax()
     from flax import nnx
 
-    from policy_model._config import ModelConfig
-    from policy_model._tokenizer import Tokenizer
+    from policy_model import ModelConfig, Tokenizer
 
     path = Path(path)
     hint = "train one with: cpagent train-scorer DATASET --kind neural -o DIR"

@@ -65,11 +65,7 @@ def test_one_class_training_data_is_a_clear_error():
 def test_backbone_comes_from_a_policy_checkpoint(tmp_path):
     from flax import nnx
 
-    from policy_model._checkpoint import save_checkpoint
-    from policy_model._config import preset
-    from policy_model._model import Transformer
-    from policy_model._params import flat_params
-    from policy_model._tokenizer import train_code_tokenizer
+    from policy_model import Transformer, flat_params, preset, save_checkpoint, train_code_tokenizer
 
     data = _examples(4)
     tok = train_code_tokenizer([e.code + e.statement for e in data] * 5, 400)
