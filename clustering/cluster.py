@@ -104,9 +104,15 @@ class BehaviourClustering:
         compiled = {}
         for key in programs:
             cand = unique[key]
-            compiled[key] = compile_program(backend, cand.source, cand.language, self.cache)
-            counter.compiles += 1
+            for _ in range(2):  # a compile the sandbox failed (IE) is tried once more
+                compiled[key] = compile_program(backend, cand.source, cand.language, self.cache)
+                counter.compiles += 1
+                if compiled[key].status.value != "IE":
+                    break
         runnable = [k for k in programs if compiled[k].ok]
+        not_compiled = [k for k in programs if compiled[k].status.value == "IE"]
+        if not_compiled:
+            notes.append(f"{len(not_compiled)} program(s) could not be compiled (sandbox failure): not run")
         # Per program: its outcomes on kept inputs. Non-compiling programs show their status.
         rows: dict[str, list[str]] = {k: [] for k in programs}
         kept: list[GeneratedInput] = []
@@ -174,7 +180,9 @@ class BehaviourClustering:
         width = len(kept)
         for k in programs:
             if not compiled[k].ok:
-                rows[k] = [compiled[k].status.value] * width
+                # CE is behaviour (the program is broken); a compile IE is not, and shows as NOT_RUN.
+                status = compiled[k].status.value
+                rows[k] = [status if status == "CE" else "NOT_RUN"] * width
         reason = ""
         if not candidates:
             reason = "no candidates"
