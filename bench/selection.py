@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backend", default="native")
     parser.add_argument("--cache-dir", help="per-problem run data (default: the user cache, as train-scorer)")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="use only problems whose run data is already cached (run nothing)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -100,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     ran = 0
     runs = 0
     for i, (pool, stats) in enumerate(collect_pools(problems, CollectConfig(backend=args.backend, seed=args.seed),
-                                                    cache_dir=Path(args.cache_dir) if args.cache_dir else None)):
+                                                    cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                                                    cached_only=args.cached_only)):
         pools.append(pool.shuffled(args.seed))
         ran += not stats.get("cached")
         runs += int(stats.get("runs", 0))
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         results[kind] = evaluate(usable, scores, args.k)
 
     hard = sum(_is_hard(p) for p in usable)
-    print(f"\n{len(problems)} clean problems, {len(usable)} with a candidate passing the public tests, "
+    print(f"\n{len(pools)} clean problems, {len(usable)} with a candidate passing the public tests, "
           f"{hard} where a rejected one passes too; {len(y)} candidates ({int(y.sum())} accepted)")
     print(f"run data: {ran} problems run now ({runs} sandbox runs), {len(pools) - ran} from cache, "
           f"{collect_s:.1f} s; scorer CV ({args.folds} problem-grouped folds, both families): {fit_s:.1f} s")
@@ -148,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         + ")")
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "problems": len(problems), "usable": len(usable), "hard": hard, "candidates": int(len(y)),
+            "problems": len(pools), "usable": len(usable), "hard": hard, "candidates": int(len(y)),
             "scorer_cv": metrics, "chosen": chosen, "default_strategy": DEFAULT_STRATEGY,
             "strategies": results, "collect_s": collect_s, "fit_s": fit_s, "ran": ran,
         }, indent=2))

@@ -9,6 +9,7 @@ with `reason_` saying why, never in an exception.
 
 from __future__ import annotations
 
+import inspect
 import random
 import time
 from collections import Counter
@@ -24,7 +25,8 @@ from clustering.domains import build_domains
 from clustering.errors import ClusteringError
 from clustering.execution import InputFiles, Limits, RunCounter, compile_program, program_output, run_matrix
 from clustering.generators import GeneratorConfig, StructureGenerator, generate_inputs, raw_mutations
-from clustering.model_generators import ModelGeneratorConfig, PolicyLike, model_inputs, validate_inputs
+from clustering.model_generators import (ModelGeneratorConfig, PolicyLike, model_inputs, model_validator,
+                                         validate_inputs)
 from clustering.signatures import group_by_signature, run_outcome
 from clustering.structure import infer_structure
 from clustering.validation import drop_reason
@@ -47,6 +49,8 @@ class BehaviourClustering:
         policy: optional policy for model-written generators (`PolicyLike`).
         model: how many model generators and seeds.
         validator: optional (source, language) of an input validator program.
+        ask_validator: with a policy and no validator, ask the policy for one (kept only if it
+            accepts every public input).
         max_distinctions: inputs kept per pair of clusters for inspection.
         cache: the judge layer's CompileCache, or None for the compiler's default.
     """
@@ -55,7 +59,8 @@ class BehaviourClustering:
                  inputs_per_round: int = 16, max_rounds: int = 6, patience: int = 2, time_factor: float = 2.0,
                  max_failure_share: float = 0.5, generator: GeneratorConfig = GeneratorConfig(),
                  policy: PolicyLike | None = None, model: ModelGeneratorConfig = ModelGeneratorConfig(),
-                 validator: tuple[str, str] | None = None, max_distinctions: int = 3, cache: Any = None) -> None:
+                 validator: tuple[str, str] | None = None, ask_validator: bool = False, max_distinctions: int = 3,
+                 cache: Any = None) -> None:
         self.backend = backend
         self.backend_name = backend_name
         self.seed = seed
@@ -68,12 +73,14 @@ class BehaviourClustering:
         self.policy = policy
         self.model = model
         self.validator = validator
+        self.ask_validator = ask_validator
         self.max_distinctions = max_distinctions
         self.cache = cache
 
     def get_params(self) -> dict[str, Any]:
-        return dict(vars(self)) if not hasattr(self, "result_") else {
-            k: v for k, v in vars(self).items() if not k.endswith("_")}
+        """The keyword parameters, as scikit-learn estimators give them (for logs and ablations)."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {k: getattr(self, k) for k in names if k != "self"}
 
     # -- the fit -------------------------------------------------------------------------
     def fit(self, candidates: Sequence[ClusterCandidate], problem: ClusteringProblem,
@@ -126,6 +133,9 @@ class BehaviourClustering:
             stop = "no candidate compiled"
         stream = self._input_stream(problem, given, backend, counter, notes)
         validator = self.validator
+        if validator is None and self.ask_validator and self.policy is not None and runnable:
+            validator = model_validator(self.policy, backend, problem, self.cache)
+            notes.append("the policy's validator " + ("is used" if validator else "was not usable"))
         quiet = 0
         judge = None
         if problem.checker.kind == "custom" and runnable:

@@ -268,3 +268,12 @@ def test_candidates_backend_policy_writes_generators(backend, cache, tmp_path):
     policy = policy_model.CandidatesPolicy(path)
     inputs, _ = model_inputs(policy, backend, PROBLEM, seed=2, config=ModelGeneratorConfig(programs=1), cache=cache)
     assert inputs and all(i.text.split("\n")[0].isdigit() for i in inputs)
+
+
+def test_policy_written_validator(backend, cache):
+    validator = "import sys\nd = list(map(int, sys.stdin.read().split()))\nsys.exit(0 if max(d[1:]) < 100 else 1)\n"
+    policy = ReplayPolicy([(validator, "python3")])
+    model = fit(backend, cache, cands(SUM, WRONG_OVERFLOW), policy=policy, model=ModelGeneratorConfig(programs=0),
+                ask_validator=True, max_rounds=2)
+    assert any(d.reason == "rejected by the validator" for d in model.dropped_)
+    assert all(max(map(int, i.text.split()[1:])) < 100 for i in model.inputs_ if i.origin != "model")
