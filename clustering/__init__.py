@@ -15,7 +15,8 @@ from clustering.data import (Cluster, ClusterCandidate, ClusteringCost, Clusteri
                              Distinction, DroppedInput, GeneratedInput)
 
 # -- input generation --------------------------------------------------------------------------
-from clustering.structure import Structure, infer_structure, parse
+from clustering.structure import Structure, parse
+from clustering.inference import infer_structure
 from clustering.constraints import Bound, parse_bounds
 from clustering.domains import Domain, build_domains
 from clustering.generators import GeneratorConfig, StructureGenerator, generate_inputs, render

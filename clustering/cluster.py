@@ -28,7 +28,7 @@ from clustering.generators import GeneratorConfig, StructureGenerator, generate_
 from clustering.model_generators import (ModelGeneratorConfig, PolicyLike, model_inputs, model_validator,
                                          validate_inputs)
 from clustering.signatures import group_by_signature, run_outcome
-from clustering.structure import infer_structure
+from clustering.inference import infer_structure
 from clustering.validation import drop_reason
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 
 from clustering import (GeneratorConfig, StructureGenerator, build_domains, generate_inputs, infer_structure,
                         parse, parse_bounds, render)
 from clustering.generators import raw_mutations
-from clustering.structure import Array, Choice, CountedArray, Repeat, Scalars, Text, split_lines
+from clustering.structure import Choice, Repeat, split_lines
 
 
 def describe(samples: list[str]) -> str:

@@ -1,0 +1,250 @@
+"""Which structure the public inputs have: a search over readings, pruned by every sample.
+
+At each line the candidate readings are tried most likely first: a repeat of alike lines counted by
+an earlier integer, an array sized by one (or by one minus one: `n - 1` edges), a `k a_1 ... a_k`
+line, a word whose length is an earlier integer, lines of several kinds told apart by their first
+token, or plain scalars. A reading survives only if every other sample still parses with it, so
+several samples disambiguate each other; a multi-test reading (`t`, then t blocks) is tried first.
+What the grammar cannot express falls back to `Scalars` lines, which still let mutations vary values
+without breaking the layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from clustering.structure import (Array, Choice, CountedArray, Item, Length, Observations, Repeat, Scalars,
+                                  Structure, Text, Token, _parse_items, parse, split_lines, token_kind)
+
+
+class _Namer:
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        self.counts: dict[str, int] = dict(counts or {})
+
+    def __call__(self, prefix: str) -> str:
+        n = self.counts.get(prefix, 0)
+        self.counts[prefix] = n + 1
+        return f"{prefix}{n}"
+
+    def copy(self) -> "_Namer":
+        return _Namer(self.counts)
+
+
+# An integer seen so far: (name, value, line, position). Counts are looked up most recent line
+# first and, within a line, first token first ("n m" then n lines is more common than m lines).
+Env = list[tuple[str, int, int, int]]
+
+
+def _ordered(env: Env) -> list[tuple[str, int]]:
+    return [(n, v) for n, v, _, _ in sorted(env, key=lambda e: (-e[2], e[3]))]
+
+
+def _lengths(n: int, env: Env, offsets: tuple[int, ...] = (0, -1)) -> list[Length]:
+    """Every integer (or integer - 1, as in `n - 1` edges) equal to `n`, most likely first."""
+    out = []
+    for off in offsets:
+        for name, value in _ordered(env):
+            if value + off == n and value >= 1:
+                out.append(Length(name, off))
+    return out
+
+
+def _counted(toks: list[str]) -> bool:
+    return (bool(toks) and token_kind(toks[0]) == "int" and int(toks[0]) == len(toks) - 1
+            and len({token_kind(t) for t in toks[1:]}) <= 1)
+
+
+def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repeat: bool) -> list[Item]:
+    """Readings of one line, most likely first."""
+    kinds = [token_kind(t) for t in toks]
+    if len(toks) == 1 and kinds[0] == "word":
+        return [Text(namer.copy()("w"), length) for length in _lengths(len(toks[0]), env, (0,))] + [
+            Text(namer.copy()("w"))]
+    same = len(set(kinds)) == 1
+    arrays: list[Item] = []
+    if not first and same and (len(toks) >= 2 or kinds[0] != "word"):
+        for length in _lengths(len(toks), env):
+            if len(toks) >= 2 or length.offset == 0:
+                arrays.append(Array(namer.copy()("a"), kinds[0], length))
+    scalars = Scalars(tuple(Token(f"s{namer.counts.get('s', 0) + j}", k) for j, k in enumerate(kinds)))
+    counted: list[Item] = []
+    if not first and len(toks) >= 2 and _counted(toks):
+        n2 = namer.copy()
+        counted.append(CountedArray(n2("k"), n2("a"), kinds[1]))
+    if in_repeat or len(toks) <= 1:
+        return [scalars] + counted + arrays
+    if len(toks) >= 3:
+        return arrays[:1] + counted + [scalars] + arrays[1:]
+    return arrays[:1] + [scalars] + counted + arrays[1:]
+
+
+def _commit(item: Item, namer: _Namer) -> None:
+    """Advance the namer past the names `item` uses."""
+    def bump(name: str) -> None:
+        prefix = name.rstrip("0123456789")
+        namer.counts[prefix] = max(namer.counts.get(prefix, 0), int(name[len(prefix):] or 0) + 1)
+
+    if isinstance(item, Scalars):
+        for t in item.tokens:
+            bump(t.name)
+    elif isinstance(item, (Array, Text)):
+        bump(item.name)
+    elif isinstance(item, CountedArray):
+        bump(item.count)
+        bump(item.name)
+    elif isinstance(item, Choice):
+        bump(item.name)
+        for _, body in item.options:
+            _commit(body, namer)
+    elif isinstance(item, Repeat):
+        bump(item.name)
+        for b in item.body:
+            _commit(b, namer)
+
+
+def _choice(block: list[list[str]], namer: _Namer) -> "Choice | None":
+    """Lines of several kinds told apart by their first token (`alloc 5`, `erase 1`, `defragment`)."""
+    shapes: dict[str, tuple[str, ...]] = {}
+    for toks in block:
+        if not toks:
+            return None
+        shape = tuple(token_kind(t) for t in toks[1:])
+        if shapes.setdefault(toks[0], shape) != shape:
+            return None
+    if not 2 <= len(shapes) <= 6 or len(shapes) == len(block):
+        return None
+    n2 = namer.copy()
+    name = n2("q")
+    options = tuple((head, Scalars(tuple(Token(n2("s"), k) for k in shape))) for head, shape in shapes.items())
+    return Choice(name, options)
+
+
+def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: bool,
+             in_repeat: bool = False) -> list[tuple[Item, int]]:
+    """Every reading of the input at line i as (item, next line), most likely first."""
+    out: list[tuple[Item, int]] = []
+    repeats_late: list[tuple[Item, int]] = []
+    if not first:
+        for length in [x for off in (0, -1) for x in _lengths_any(env, off)]:
+            count = length.value({n: v for n, v, _, _ in env})
+            if count < 2 or i + count > len(lines):
+                continue
+            block = lines[i:i + count]
+            kinds = {tuple(token_kind(t) for t in toks) for toks in block}
+            bodies: list[Item] = []
+            if len(kinds) == 1:
+                bodies = _line_options(lines[i], env, namer, False, in_repeat=True)
+            elif all(_counted(toks) for toks in block):
+                kind = next((token_kind(t) for toks in block for t in toks[1:]), "int")
+                n2 = namer.copy()
+                bodies = [CountedArray(n2("k"), n2("a"), kind)]
+            else:
+                choice = _choice(block, namer)
+                if choice is not None:
+                    bodies = [choice]
+            for body in bodies:
+                n2 = namer.copy()
+                _commit(body, n2)
+                rep = Repeat(n2("r"), length, (body,))
+                (out if length.offset == 0 else repeats_late).append((rep, i + count))
+    lines_read = [(item, i + 1) for item in _line_options(lines[i], env, namer, first, in_repeat)]
+    return out + repeats_late + lines_read
+
+
+def _lengths_any(env: Env, off: int) -> list[Length]:
+    return [Length(name, off) for name, value in _ordered(env) if value + off >= 2]
+
+
+def _with_env(item: Item, toks: list[str], env: Env, line: int) -> Env:
+    if not isinstance(item, Scalars):
+        return env
+    added = [(t.name, int(s), line, j) for j, (t, s) in enumerate(zip(item.tokens, toks)) if t.kind == "int"]
+    return env + added
+
+
+class _Search:
+    """Depth-first search over readings of one sample, pruned by parsing every sample's prefix."""
+
+    def __init__(self, lines: list[list[str]], others: list[list[list[str]]], budget: int = 400) -> None:
+        self.lines = lines
+        self.others = others
+        self.budget = budget
+
+    def _prefix_ok(self, items: tuple[Item, ...], final: bool) -> bool:
+        for lines in self.others:
+            got = _parse_items(items, lines, 0, {}, Observations())
+            if got is None or (final and got[1] != len(lines)):
+                return False
+        return True
+
+    def run(self, items: tuple[Item, ...], i: int, env: Env, namer: _Namer) -> Structure | None:
+        if i >= len(self.lines):
+            return Structure(items) if self._prefix_ok(items, True) else None
+        for item, nxt in _options(self.lines, i, env, namer, first=(i == 0)):
+            self.budget -= 1
+            if self.budget < 0:
+                return None
+            candidate = items + (item,)
+            if not self._prefix_ok(candidate, False):
+                continue
+            n2 = namer.copy()
+            _commit(item, n2)
+            found = self.run(candidate, nxt, _with_env(item, self.lines[i], env, i), n2)
+            if found is not None:
+                return found
+        return None
+
+
+def _infer_one(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: bool) -> tuple[Item, int]:
+    item, nxt = _options(lines, i, env, namer, first)[0]
+    _commit(item, namer)
+    env[:] = _with_env(item, lines[i], env, i)
+    return item, nxt
+
+
+def _infer_multitest(lines: list[list[str]]) -> Structure | None:
+    """`t` on the first line, then t blocks of one shape: try bodies of 1, 2, ... items."""
+    if len(lines) < 2 or len(lines[0]) != 1 or token_kind(lines[0][0]) != "int":
+        return None
+    t = int(lines[0][0])
+    if t < 1 or t > len(lines) - 1:
+        return None
+    for size in range(1, 5):
+        namer, env, body, i = _Namer({"t": 1}), [("t0", t, 0, 0)], [], 1
+        while len(body) < size and i < len(lines):
+            item, i = _infer_one(lines, i, env, namer, first=False)
+            body.append(item)
+        if len(body) < size:
+            return None
+        candidate = Structure((Scalars((Token("t0", "int"),)), Repeat("r_tests", Length("t0"), tuple(body))),
+                              multitest=True)
+        if parse(candidate, "\n".join(" ".join(x) for x in lines)) is not None:
+            return candidate
+    return None
+
+
+def infer_structure(samples: Sequence[str]) -> Structure | None:
+    """The structure that parses every sample; inferred from the richest sample first. None if none."""
+    samples = [s for s in samples if s.strip()]
+    if not samples:
+        return None
+    parsed = [split_lines(s) for s in samples]
+    order = sorted(range(len(samples)), key=lambda k: -len(parsed[k]))
+    multi = [m for k in order if (m := _infer_multitest(parsed[k])) is not None]
+    for candidate in multi:
+        if all(parse(candidate, s) is not None for s in samples) and any(_tests(s) >= 2 for s in samples):
+            return candidate
+    for k in order:
+        others = [parsed[j] for j in order if j != k]
+        found = _Search(parsed[k], others).run((), 0, [], _Namer())
+        if found is not None:
+            return found
+    return None
+
+
+def _tests(text: str) -> int:
+    lines = split_lines(text)
+    try:
+        return int(lines[0][0])
+    except (IndexError, ValueError):
+        return 0
