@@ -2,13 +2,13 @@
 
 Every problem must load, show its samples in the statement, carry the submissions the README promises
 (accepted C++ and Python, near-miss wrong answers that pass the samples), and have hidden tests that its
-generator.py rebuilds byte for byte from the recorded seed. End to end, every bundled submission is judged
-in the real sandbox and must get the verdict of its folder.
+generator.py rebuilds byte for byte from the recorded seed. End to end, `cpagent test --all` judges every
+bundled submission in the real sandbox, and each must get the verdict of its folder.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import os
 import shlex
 import subprocess
@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from agent.cli import main
 from agent.problems import Problem, read_problem_dir
 from agent.problems.model import GROUP_VERDICT
 from sandbox import SandboxError, Verdict, open_backend
-from sandbox.compile_cache import CompileCache
 from sandbox.judge import Judge, JudgeTest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,73 +122,89 @@ def test_generator_reproduces_the_hidden_tests(path: Path, tmp_path: Path):
         assert (out / name).read_bytes() == (committed / name).read_bytes(), name
 
 
-# -- judging every bundled submission in the real sandbox ---------------------------------------
+# -- judging every bundled submission: `cpagent test --all`, end to end ----------------------------
 
 @pytest.fixture(scope="module")
-def judge(tmp_path_factory):  # type: ignore[no-untyped-def]
+def backend_args() -> list[str]:
+    """The native sandbox when this machine has it, else the unsafe backend (with the reason printed)."""
     name = os.environ.get("CPAGENT_TEST_BACKEND", "native")
-    try:
-        backend = open_backend(name, insecure=name == "unsafe")
-    except SandboxError as exc:
-        print(f"{name} backend unavailable ({exc.message}); judging on the unsafe backend", file=sys.stderr)
-        backend = open_backend("unsafe", insecure=True)
-    yield Judge(backend, CompileCache(tmp_path_factory.getbasetemp() / "compile-cache"))
+    if name == "native":
+        try:
+            open_backend("native").close()
+        except SandboxError as exc:
+            print(f"native backend unavailable ({exc.message}); judging on the unsafe backend", file=sys.stderr)
+            name = "unsafe"
+    return ["--backend", name] + (["--insecure"] if name != "native" else [])
+
+
+@pytest.fixture(scope="module")
+def judge(backend_args: list[str]):  # type: ignore[no-untyped-def]
+    """For re-judging a program whose verdict came back IE (see `_rejudge`)."""
+    backend = open_backend(backend_args[1], insecure="--insecure" in backend_args)
+    yield Judge(backend)
     backend.close()
+
+
+def _cpagent_test_all(path: Path, backend_args: list[str], capsys, *extra: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    status = main(["test", "--all", str(path), "--json", *backend_args, *extra])
+    out = json.loads(capsys.readouterr().out)
+    assert status == (0 if out["agree"] == out["total"] else 1)
+    return out["submissions"]
 
 
 def _limits(problem: Problem) -> dict[str, Any]:
     limits: dict[str, Any] = dict(time_limit_s=problem.time_limit_s, memory_mb=problem.memory_mb)
-    if not problem.interactive:
+    if problem.interactive:
+        assert problem.interactor is not None
+        limits["interactor"] = (problem.interactor.source, problem.interactor.language)
+    else:
         limits.update(checker=problem.checker, input_file=problem.input_file, output_file=problem.output_file)
     return limits
 
 
-def _judge_one(judge: Judge, problem: Problem, code: str, language: str, tests: list[JudgeTest]) -> Verdict:
-    """One program, resuming after a test that came back IE (at most three times per test).
+def _rejudge(judge: Judge, problem: Problem, name: str, tests: list[JudgeTest]) -> str:
+    """Judge a submission again, resuming after any test that comes back IE (at most three times each).
 
-    IE says nothing about the program (the sandbox failed, not the program), so the pipeline retries it;
-    here the run picks up again at that test. An IE that persists is the verdict and fails the test."""
-    interactor = (problem.interactor.source, problem.interactor.language) if problem.interactor else None
+    IE says nothing about the program: the sandbox failed, not the program, and the pipeline retries it.
+    An IE that persists is returned as the verdict and fails the test."""
+    sub = next(s for s in problem.submissions if s.name == name)
     start, tries = 0, 0
     while True:
-        report = judge.judge(code, language, tests[start:], interactor=interactor, stop_at_first_failure=True,
-                             **_limits(problem))
+        report = judge.judge(sub.code, sub.language, tests[start:], stop_at_first_failure=True, **_limits(problem))
         failure = report.first_failure
         if report.verdict is not Verdict.IE or failure is None:
-            return report.verdict
-        print(f"{problem.id}: IE on test {failure.name} ({failure.checker_message[:120]}), judging again",
+            return report.verdict.value
+        print(f"{problem.id}/{name}: IE on test {failure.name} ({failure.checker_message[:120]}), judging again",
               file=sys.stderr)
         at = start + next(k for k, t in enumerate(report.tests) if t is failure)
         tries = tries + 1 if at == start else 1
         if tries > 3:
-            return Verdict.IE
+            return "IE"
         start = at
 
 
-def _judge_all(judge: Judge, problem: Problem, tests: list[JudgeTest]) -> list[Verdict]:
-    """Each submission's verdict; a failing program stops at its first failure (the TLE ones are slow)."""
-    programs = [(s.code, s.language) for s in problem.submissions]
-    if problem.interactive:
-        return [_judge_one(judge, problem, code, lang, tests) for code, lang in programs]
-    got = [r.verdict for r in judge.judge_many(programs, tests, stop_at_first_failure=True, **_limits(problem))]
-    return [_judge_one(judge, problem, code, lang, tests) if v is Verdict.IE else v
-            for (code, lang), v in zip(programs, got)]
+def _verdicts(path: Path, backend_args: list[str], capsys, judge: Judge, samples: bool) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    problem = _problem(path)
+    rows = _cpagent_test_all(path, backend_args, capsys, *(["--samples"] if samples else []))
+    assert {r["problem"] for r in rows} == {problem.id}
+    assert sorted(r["submission"] for r in rows) == sorted(s.name for s in problem.submissions)
+    tests = _judge_tests(problem.public_tests if samples else problem.all_tests)
+    return {r["submission"]: _rejudge(judge, problem, r["submission"], tests) if r["verdict"] == "IE"
+            else r["verdict"] for r in rows}
 
 
 @pytest.mark.parametrize("path", PROBLEM_DIRS, ids=IDS)
-def test_every_submission_gets_its_verdict(path: Path, judge: Judge):
-    problem = _problem(path)
-    got = _judge_all(judge, problem, _judge_tests(problem.hidden_tests))
-    expected = [Verdict(GROUP_VERDICT[s.expected]) for s in problem.submissions]
-    mismatches = [(s.name, e.value, g.value) for s, e, g in zip(problem.submissions, expected, got) if e != g]
+def test_every_submission_gets_its_verdict(path: Path, backend_args: list[str], capsys, judge: Judge):  # type: ignore[no-untyped-def]
+    got = _verdicts(path, backend_args, capsys, judge, samples=False)
+    expected = {s.name: GROUP_VERDICT[s.expected] for s in _problem(path).submissions}
+    mismatches = [(name, expected[name], v) for name, v in sorted(got.items()) if v != expected[name]]
     assert not mismatches, f"(submission, expected, got): {mismatches}"
 
 
 @pytest.mark.parametrize("path", PROBLEM_DIRS, ids=IDS)
-def test_wrong_answers_pass_the_samples(path: Path, judge: Judge):
+def test_wrong_answers_pass_the_samples(path: Path, backend_args: list[str], capsys, judge: Judge):  # type: ignore[no-untyped-def]
     """Near misses: a wrong answer that fails a sample would be caught before any hidden test."""
-    problem = _problem(path)
-    wrong = [s for s in problem.submissions if s.expected == "wrong_answer"]
-    near = dataclasses.replace(problem, submissions=tuple(wrong))
-    got = _judge_all(judge, near, _judge_tests(problem.public_tests))
-    assert got == [Verdict.AC] * len(wrong), [s.name for s, v in zip(wrong, got) if v != Verdict.AC]
+    got = _verdicts(path, backend_args, capsys, judge, samples=True)
+    wrong = [s.name for s in _problem(path).submissions if s.expected == "wrong_answer"]
+    assert {name: got[name] for name in wrong} == {name: "AC" for name in wrong}
