@@ -135,9 +135,13 @@ def problem_pool(problem: Problem, backend: Any, cache: Any, config: CollectConf
 
 
 def collect_pools(problems: Sequence[Problem], config: CollectConfig, *, cache_dir: Path | None = None,
-                  refresh: bool = False, on_pool: Callable[[int, Pool, dict[str, Any]], None] | None = None
+                  refresh: bool = False, cached_only: bool = False,
+                  on_pool: Callable[[int, Pool, dict[str, Any]], None] | None = None
                   ) -> Iterator[tuple[Pool, dict[str, Any]]]:
-    """Pools for many problems, from the disk cache where present, else by running them."""
+    """Pools for many problems, from the disk cache where present, else by running them.
+
+    `cached_only` skips the problems not in the cache (a quick look while a long run fills it).
+    """
     from sandbox.backend import open_backend
     from sandbox.compiler import CompileCache
 
@@ -151,6 +155,8 @@ def collect_pools(problems: Sequence[Problem], config: CollectConfig, *, cache_d
             if path.is_file() and not refresh:
                 doc = json.loads(path.read_text())
                 pool, stats = Pool.from_json(doc["pool"]), dict(doc["stats"], cached=True)
+            elif cached_only:
+                continue
             else:
                 if backend is None:
                     backend = open_backend(config.backend, insecure=config.insecure)
