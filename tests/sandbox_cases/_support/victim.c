@@ -1,0 +1,19 @@
+/* A well-behaved neighbour run: it keeps a secret in its work directory, its /tmp and /dev/shm
+ * for a while, so that a concurrent hostile run can try to find it. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+    char secret[256] = {0};
+    FILE *f = fopen("victim_secret.txt", "r");
+    if (!f || !fgets(secret, sizeof secret, f)) return 3;
+    fclose(f);
+    const char *copies[] = {"/tmp/victim_secret.txt", "/dev/shm/victim_secret.txt", "victim_copy.txt"};
+    for (unsigned i = 0; i < sizeof copies / sizeof *copies; i++) {
+        FILE *g = fopen(copies[i], "w");
+        if (g) { fputs(secret, g); fclose(g); }
+    }
+    sleep(2);
+    puts("done");
+    return 0;
+}

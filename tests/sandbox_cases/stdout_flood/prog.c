@@ -1,0 +1,11 @@
+/* Floods stdout with lines (bounded at 512 MiB). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+    static char line[4096];
+    memset(line, 'y', sizeof line - 1);
+    line[sizeof line - 2] = '\n';
+    for (int i = 0; i < 131072; i++) fputs(line, stdout);
+    return 0;
+}

@@ -1,0 +1,27 @@
+/* io_uring_setup: prints "ALLOWED <call>" when the kernel accepted the call (or got far enough to reject its
+ * arguments), "DENIED <call>" when it was refused (EPERM, EACCES, ENOSYS), and dies with SIGSYS
+ * when a seccomp filter kills it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void report(const char *name, long rc) {
+    if (rc >= 0) printf("ALLOWED %s\n", name);
+    else if (errno == EPERM || errno == EACCES || errno == ENOSYS) printf("DENIED %s errno %d\n", name, errno);
+    else printf("ALLOWED %s (reached the kernel, errno %d)\n", name, errno);
+    fflush(stdout);
+}
+int main(void) {
+
+    char params[120];
+    memset(params, 0, sizeof params);
+    report("io_uring_setup", syscall(SYS_io_uring_setup, 8, params));
+    return 0;
+}

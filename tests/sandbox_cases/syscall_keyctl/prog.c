@@ -1,0 +1,27 @@
+/* keyctl and add_key on the session and user keyrings: prints "ALLOWED <call>" when the kernel accepted the call (or got far enough to reject its
+ * arguments), "DENIED <call>" when it was refused (EPERM, EACCES, ENOSYS), and dies with SIGSYS
+ * when a seccomp filter kills it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void report(const char *name, long rc) {
+    if (rc >= 0) printf("ALLOWED %s\n", name);
+    else if (errno == EPERM || errno == EACCES || errno == ENOSYS) printf("DENIED %s errno %d\n", name, errno);
+    else printf("ALLOWED %s (reached the kernel, errno %d)\n", name, errno);
+    fflush(stdout);
+}
+int main(void) {
+
+    report("keyctl(GET_KEYRING_ID session)", syscall(SYS_keyctl, 0, -3, 0));
+    report("keyctl(GET_KEYRING_ID user)", syscall(SYS_keyctl, 0, -4, 0));
+    report("add_key", syscall(SYS_add_key, "user", "hostile-key", "x", 1, -3));
+    return 0;
+}
