@@ -18,7 +18,7 @@ from scorer.learned import FeatureScorer, load_scorer, out_of_fold_scores, ranki
 # -- selection ----------------------------------------------------------------------------------
 from scorer.selection import (
     DEFAULT_K, DEFAULT_STRATEGY, AlphaCode, AlphaCode2, BestPerCluster, RandomFiltered, ScoreOnly,
-    Selection, SelectionStrategy, get_strategy, strategy_names,
+    Selection, SelectionStrategy, get_strategy, select_pool, strategy_names,
 )
 
 # -- errors -------------------------------------------------------------------------------------
@@ -29,5 +29,5 @@ __all__ = [
     "FAILURE_OUTCOMES", "FEATURES_VERSION", "FEATURE_NAMES", "FeatureScorer", "FeatureTable", "Pool",
     "RandomFiltered", "ScoreOnly", "ScorerError", "Selection", "SelectionStrategy", "get_strategy",
     "load_scorer", "out_of_fold_scores", "output_outcome", "pool_features", "pool_from_clusters",
-    "pool_labels", "pools_features", "ranking_metrics", "strategy_names",
+    "pool_labels", "pools_features", "ranking_metrics", "select_pool", "strategy_names",
 ]

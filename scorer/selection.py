@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from scorer.errors import ScorerError
+from scorer.pool import Pool
 
 DEFAULT_K = 10
 
@@ -197,3 +198,13 @@ def get_strategy(name: str = DEFAULT_STRATEGY, **kwargs: object) -> SelectionStr
     if entry is None:
         raise ScorerError(f"unknown selection strategy {name!r}", hint=f"choose one of {', '.join(_STRATEGIES)}")
     return entry.factory(**{**entry.kwargs, **kwargs})  # type: ignore[arg-type]
+
+
+def select_pool(pool: Pool, scores: Mapping[str, float] | None = None,
+                strategy: str | SelectionStrategy = DEFAULT_STRATEGY, k: int = DEFAULT_K) -> Selection:
+    """Select from a whole pool: its clusters largest first, sizes counting merged samples.
+
+    The one call the pipeline needs after scoring (`FeatureScorer.score_pool(pool)`, or None).
+    """
+    chosen = get_strategy(strategy) if isinstance(strategy, str) else strategy
+    return chosen.select(pool.ordered_clusters(), scores, k, sizes=pool.cluster_sizes())

@@ -94,3 +94,15 @@ def test_registry_names_default_and_unknown():
 def test_mismatched_sizes_is_a_clear_error():
     with pytest.raises(ScorerError):
         AlphaCode().select(CLUSTERS, k=1, sizes=[1])
+
+
+def test_select_pool_counts_merged_samples_and_handles_thin_pools():
+    from scorer import CandidateRecord, Pool, output_outcome, select_pool
+
+    a, b = output_outcome(b"1"), output_outcome(b"2")
+    pool = Pool("p", (CandidateRecord("x", outcomes=(a,), count=5), CandidateRecord("y", outcomes=(b,)),
+                      CandidateRecord("z", outcomes=(b,)), CandidateRecord("f", passed_public=False)))
+    assert select_pool(pool, strategy="alphacode", k=1).ids == ("x",)
+    assert select_pool(pool, {"x": 0.1, "y": 0.2, "z": 0.9}, strategy="score-only", k=2).ids == ("z", "y")
+    assert select_pool(Pool("empty"), None).ids == ()
+    assert select_pool(pool, None, strategy=AlphaCode(), k=10).ids == ("x", "y", "z")
