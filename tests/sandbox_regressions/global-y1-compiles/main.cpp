@@ -1,0 +1,3 @@
+#include <iostream>
+int y1 = 7;
+int main() { std::cout << y1 << "\n"; }

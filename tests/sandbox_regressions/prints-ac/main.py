@@ -1,0 +1,2 @@
+print("AC")
+print("ok accepted")
