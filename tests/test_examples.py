@@ -13,6 +13,7 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 
 from agent.cli import main
 from agent.problems import Problem, read_problem_dir
-from agent.problems.model import GROUP_VERDICT
+from agent.problems.model import GROUP_VERDICT, TestCase
 from sandbox import SandboxError, Verdict, open_backend
 from sandbox.judge import Judge, JudgeTest
 
@@ -29,6 +30,7 @@ EXAMPLES = REPO / "examples"
 PROBLEM_DIRS = sorted(p for p in EXAMPLES.iterdir() if (p / "problem.md").is_file())
 IDS = [p.name for p in PROBLEM_DIRS]
 
+Capture = pytest.CaptureFixture[str]
 MAX_TEST_BYTES = 256 * 1024  # one test file
 MAX_TOTAL_BYTES = 8 * 1024 * 1024  # the whole of examples/
 
@@ -37,8 +39,9 @@ def _problem(path: Path) -> Problem:
     return read_problem_dir(path)
 
 
-def _judge_tests(tests) -> list[JudgeTest]:  # type: ignore[no-untyped-def]
-    return [JudgeTest(t.name, t.input.encode(), None if t.output is None else t.output.encode()) for t in tests]
+def _judge_tests(tests: Sequence[TestCase]) -> list[JudgeTest]:
+    return [JudgeTest(t.name, t.input.encode(), None if t.output is None else t.output.encode())
+            for t in tests]
 
 
 # -- the set as a whole -------------------------------------------------------------------------
@@ -54,11 +57,11 @@ def test_the_set_covers_every_judging_feature():
     assert any(p.interactive for p in problems), "an interactive problem"
     assert any(p.input_file == "input.txt" and p.output_file == "output.txt" for p in problems), "file I/O"
     assert any(p.multi_test for p in problems), "multi-test input"
-    assert any(s.expected == "time_limit_exceeded" for p in problems for s in p.submissions), "a TLE submission"
-    assert any(s.expected == "runtime_error" for p in problems for s in p.submissions), "an RE submission"
+    groups = {s.expected for p in problems for s in p.submissions}
+    assert {"time_limit_exceeded", "runtime_error"} <= groups
     ratings = [p.rating for p in problems]
     assert all(r is not None and 800 <= r <= 2000 for r in ratings)
-    assert min(ratings) == 800 and max(ratings) >= 1800
+    assert min(ratings) == 800 and max(ratings) >= 1900
     assert len({tag for p in problems for tag in p.tags}) >= 10
 
 
@@ -76,7 +79,10 @@ def test_problem_is_complete(path: Path):
     assert problem.generator is not None and (path / "generator.py").is_file()
     assert 1 <= len(problem.public_tests) <= 3
     assert 15 <= len(problem.hidden_tests) <= 40
-    sections = ("## Interaction", "## Example") if problem.interactive else ("## Input", "## Output", "## Example")
+    if problem.interactive:
+        sections: tuple[str, ...] = ("## Interaction", "## Example")
+    else:
+        sections = ("## Input", "## Output", "## Example")
     assert all(section in problem.statement for section in sections)
     if not problem.interactive:
         assert all(t.output is not None for t in problem.public_tests + problem.hidden_tests)
@@ -132,20 +138,22 @@ def backend_args() -> list[str]:
         try:
             open_backend("native").close()
         except SandboxError as exc:
-            print(f"native backend unavailable ({exc.message}); judging on the unsafe backend", file=sys.stderr)
+            print(f"native backend unavailable ({exc.message}); judging on the unsafe backend",
+                  file=sys.stderr)
             name = "unsafe"
     return ["--backend", name] + (["--insecure"] if name != "native" else [])
 
 
 @pytest.fixture(scope="module")
-def judge(backend_args: list[str]):  # type: ignore[no-untyped-def]
+def judge(backend_args: list[str]) -> Iterator[Judge]:
     """For re-judging a program whose verdict came back IE (see `_rejudge`)."""
     backend = open_backend(backend_args[1], insecure="--insecure" in backend_args)
     yield Judge(backend)
     backend.close()
 
 
-def _cpagent_test_all(path: Path, backend_args: list[str], capsys, *extra: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _cpagent_test_all(path: Path, backend_args: list[str], capsys: Capture,
+                      *extra: str) -> list[dict[str, Any]]:
     capsys.readouterr()
     status = main(["test", "--all", str(path), "--json", *backend_args, *extra])
     out = json.loads(capsys.readouterr().out)
@@ -171,12 +179,13 @@ def _rejudge(judge: Judge, problem: Problem, name: str, tests: list[JudgeTest]) 
     sub = next(s for s in problem.submissions if s.name == name)
     start, tries = 0, 0
     while True:
-        report = judge.judge(sub.code, sub.language, tests[start:], stop_at_first_failure=True, **_limits(problem))
+        report = judge.judge(sub.code, sub.language, tests[start:], stop_at_first_failure=True,
+                             **_limits(problem))
         failure = report.first_failure
         if report.verdict is not Verdict.IE or failure is None:
             return report.verdict.value
-        print(f"{problem.id}/{name}: IE on test {failure.name} ({failure.checker_message[:120]}), judging again",
-              file=sys.stderr)
+        print(f"{problem.id}/{name}: IE on test {failure.name} ({failure.checker_message[:120]}), "
+              "judging again", file=sys.stderr)
         at = start + next(k for k, t in enumerate(report.tests) if t is failure)
         tries = tries + 1 if at == start else 1
         if tries > 3:
@@ -184,7 +193,8 @@ def _rejudge(judge: Judge, problem: Problem, name: str, tests: list[JudgeTest]) 
         start = at
 
 
-def _verdicts(path: Path, backend_args: list[str], capsys, judge: Judge, samples: bool) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _verdicts(path: Path, backend_args: list[str], capsys: Capture, judge: Judge,
+              samples: bool) -> dict[str, str]:
     problem = _problem(path)
     rows = _cpagent_test_all(path, backend_args, capsys, *(["--samples"] if samples else []))
     assert {r["problem"] for r in rows} == {problem.id}
@@ -195,7 +205,8 @@ def _verdicts(path: Path, backend_args: list[str], capsys, judge: Judge, samples
 
 
 @pytest.mark.parametrize("path", PROBLEM_DIRS, ids=IDS)
-def test_every_submission_gets_its_verdict(path: Path, backend_args: list[str], capsys, judge: Judge):  # type: ignore[no-untyped-def]
+def test_every_submission_gets_its_verdict(path: Path, backend_args: list[str], capsys: Capture,
+                                           judge: Judge):
     got = _verdicts(path, backend_args, capsys, judge, samples=False)
     expected = {s.name: GROUP_VERDICT[s.expected] for s in _problem(path).submissions}
     mismatches = [(name, expected[name], v) for name, v in sorted(got.items()) if v != expected[name]]
@@ -203,7 +214,8 @@ def test_every_submission_gets_its_verdict(path: Path, backend_args: list[str], 
 
 
 @pytest.mark.parametrize("path", PROBLEM_DIRS, ids=IDS)
-def test_wrong_answers_pass_the_samples(path: Path, backend_args: list[str], capsys, judge: Judge):  # type: ignore[no-untyped-def]
+def test_wrong_answers_pass_the_samples(path: Path, backend_args: list[str], capsys: Capture,
+                                        judge: Judge):
     """Near misses: a wrong answer that fails a sample would be caught before any hidden test."""
     got = _verdicts(path, backend_args, capsys, judge, samples=True)
     wrong = [s.name for s in _problem(path).submissions if s.expected == "wrong_answer"]

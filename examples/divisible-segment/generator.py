@@ -2,8 +2,9 @@
 """Hidden tests for "Divisible Segment", deterministic from the seed.
 
 Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (the only
-segment starts at 1, negative numbers whose prefix sums have different signs, sums beyond 32 bits), then random
-tests with exactly one planted segment, tests without any, and max-size tests. Answers come from `solve`.
+segment starts at 1, negative numbers whose prefix sums have different signs, sums beyond 32 bits), then
+random tests with exactly one planted segment, tests without any, and max-size tests. Answers come from
+`solve`.
 """
 
 from __future__ import annotations

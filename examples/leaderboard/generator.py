@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Hidden tests for "Leaderboard", deterministic from the seed.
 
-Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (shared places
-in the middle of the board, ties listed out of name order, ten or more solved problems), then random and
-max-size boards with many ties. Answers come from the reference solution `solve`.
+Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (shared
+places in the middle of the board, ties listed out of name order, ten or more solved problems), then random
+and max-size boards with many ties. Answers come from the reference solution `solve`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Hidden tests for "Meeting Rooms", deterministic from the seed.
 
-Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (meetings that
-touch end to start, unsorted input, moments up to 10^9), then random and max-size tests. Answers come from the
-reference solution `solve`.
+Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (meetings
+that touch end to start, unsorted input, moments up to 10^9), then random and max-size tests. Answers come
+from the reference solution `solve`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Hidden tests for "No Long Runs", deterministic from the seed.
 
-Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (k = 1, n = k,
-n < k, an alphabet of 10^18 letters), then random tests with n up to 10^18. Answers come from the reference
+Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (k = 1, n =
+k, n < k, an alphabet of 10^18 letters), then random tests with n up to 10^18. Answers come from the reference
 solution `solve` (the run-length DP raised to the (n - 1)-th power as a matrix).
 """
 

@@ -68,7 +68,8 @@ def cases(rng: random.Random) -> list[str]:
     s = strip(rng, MAX_N, "ab")
     tests.append((s, random_queries(rng, MAX_N, MAX_Q, 50)))
     half = strip(rng, MAX_N // 2, "xyz")
-    tests.append((half + half[::-1], [(rng.randint(1, 100), MAX_N - rng.randint(0, 100)) for _ in range(MAX_Q // 2)]))
+    mirrored = [(rng.randint(1, 100), MAX_N - rng.randint(0, 100)) for _ in range(MAX_Q // 2)]
+    tests.append((half + half[::-1], mirrored))
     return [fmt(s, qs) for s, qs in tests]
 
 

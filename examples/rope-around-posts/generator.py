@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Hidden tests for "Rope Around the Posts", deterministic from the seed.
 
-Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (all posts on
-one line, repeated points, coordinates of 10^9 whose cross products need 64 bits), then random and max-size
+Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (all posts
+on one line, repeated points, coordinates of 10^9 whose cross products need 64 bits), then random and max-size
 tests. Answers come from the reference solution `solve` (Andrew's monotone chain, exact integer arithmetic).
 """
 

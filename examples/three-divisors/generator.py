@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Hidden tests for "Three Divisors", deterministic from the seed.
 
-Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (bounds that are
-squares of primes, l = 1, bounds up to 10^12 where p * p needs 64 bits), then random and max-size tests with
-wide ranges that make per-query trial division far too slow. Answers come from the reference solution `solve`.
+Usage: python3 generator.py SEED [--out DIR]. The samples come first, then hand-picked edge cases (bounds that
+are squares of primes, l = 1, bounds up to 10^12 where p * p needs 64 bits), then random and max-size tests
+with wide ranges that make per-query trial division far too slow. Answers come from the reference solution
+`solve`.
 """
 
 from __future__ import annotations
