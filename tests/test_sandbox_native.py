@@ -275,7 +275,7 @@ def test_crashed_slot_is_rebuilt_and_no_result_is_invented(bins: dict[str, Path]
         os.kill(slot.pid, signal.SIGKILL)  # the slot's bwrap dies while idle
         slot._proc.wait()
         lost = backend._run_once(spec)
-        assert lost.status is Status.IE and "slot" in lost.message
+        assert lost.status is Status.IE and "failed" in lost.message
         again = backend.run(spec)  # a new slot serves the retry
         assert (again.status, again.exit_code) == (Status.RE, 3)
         assert backend.pool._idle[0].pid != slot.pid
@@ -396,7 +396,9 @@ def test_interactive_missing_flush_is_wall_tle_not_a_hang(native: NativeBackend)
     sol, inter = native.run_interactive(py_run(SOLUTION.format(flush=False), wall_time_s=1.5), interactor)
     assert time.monotonic() - start < 10
     assert sol.status is Status.TLE and sol.wall_limited
-    assert inter.status is Status.TLE and inter.wall_limited
+    # The interactor waits too: it is stopped by its own wall clock, or sees the end of input when
+    # the solution is stopped first; either way nothing hangs.
+    assert inter.status is Status.TLE and inter.wall_limited or inter.stderr == b"no answer\n"
 
 
 # -- fail closed ------------------------------------------------------------------------------------

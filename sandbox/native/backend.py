@@ -16,16 +16,18 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from typing import Any
 
 from sandbox.backend import Backend, register_backend
 from sandbox.errors import UnsafeSandboxError
-from sandbox.native import layers
-from sandbox.native.bwrap import find_bwrap, system_mounts
+from sandbox.native import layers, runner
+from sandbox.native.bwrap import PYTHON, find_bwrap, system_mounts
 from sandbox.native.cgroups import CgroupManager, CgroupStats, RunCgroup
 from sandbox.native.seccomp import filter_bpf
-from sandbox.native.slot import Slot, SlotBroken, SlotConfig
+from sandbox.native.slot import Slot, SlotBroken, SlotConfig, Standby, recv_frame
 from sandbox.native.status import Observation, classify
 from sandbox.spec import MiB, RunResult, RunSpec
 from sandbox.verdict import Status
@@ -149,6 +151,7 @@ class NativeBackend(Backend):
         self.config = SlotConfig(bwrap=bwrap, mounts=system_mounts(), seccomp_bpf=bpf, zygote=self.zygote,
                                  host_uid=layers.sandbox_uid())
         self.pool = SlotPool(self.config, self.slots)
+        self._remover = ThreadPoolExecutor(max_workers=1, thread_name_prefix="native-cgroup-remover")
 
     # -- one run ------------------------------------------------------------------------------------
     def _run_once(self, spec: RunSpec) -> RunResult:
@@ -177,85 +180,89 @@ class NativeBackend(Backend):
         relay_fd: int | None = None,
     ) -> RunResult:
         """One run on one slot. fds given here are closed once sent (so pipes see EOF properly)."""
-        fds: list[int] = []
-        blobs: list[bytes] = []
-        own: list[int] = []  # fds opened here, closed here
-
-        def add(fd: int, owned: bool = True) -> int:
-            fds.append(fd)
-            if owned:
+        own: list[int] = []  # fds opened (or handed over) here, closed once sent
+        for fd in (stdin_fd, stdout_fd, relay_fd):
+            if fd is not None:
                 own.append(fd)
-            return len(fds) - 1
-
         cg: RunCgroup | None = None
-        header: dict[str, Any] = {
-            "op": "run", "argv": list(spec.command), "env": [list(kv) for kv in spec.env],
-            "collect": list(spec.collect), "cpu_s": spec.cpu_time_s, "wall_s": spec.effective_wall_s(),
-            "fsize": spec.file_size_limit_bytes, "stack": spec.memory_mb * MiB, "nofile": NOFILE,
-            "output_limit": spec.output_limit_bytes, "stderr_limit": spec.stderr_limit_bytes,
-            "tmpfs_mb": spec.tmpfs_mb, "zygote": self.zygote and self._python(spec),
-            "procs_fds": [], "cpu_fd": -1, "stdin_fd": -1, "stdout_fd": -1, "relay_fd": -1,
-        }
+        standby: Standby | None = None
         try:
+            c_fds: list[int] = []
+            c_blobs: list[bytes] = []
+            files = []
             try:
-                files = []
                 for f in spec.files:
                     entry: dict[str, Any] = {"name": f.name, "exec": f.executable}
                     if f.content is not None:
-                        entry["blob"] = len(blobs)
-                        blobs.append(f.content)
+                        entry["blob"] = len(c_blobs)
+                        c_blobs.append(f.content)
                     else:
-                        entry["fd"] = add(os.open(f.source, os.O_RDONLY | os.O_CLOEXEC))  # type: ignore[arg-type]
+                        fd = os.open(f.source, os.O_RDONLY | os.O_CLOEXEC)  # type: ignore[arg-type]
+                        own.append(fd)
+                        entry["fd"] = len(c_fds)
+                        c_fds.append(fd)
                     files.append(entry)
-                header["files"] = files
-                if stdin_fd is not None:
-                    header["stdin_fd"] = add(stdin_fd, owned=False)
-                elif spec.stdin is not None:
-                    header["stdin_fd"] = add(os.open(spec.stdin, os.O_RDONLY | os.O_CLOEXEC))
-                if stdout_fd is not None:
-                    header["stdout_fd"] = add(stdout_fd, owned=False)
-                if relay_fd is not None:
-                    header["relay_fd"] = add(relay_fd, owned=False)
+                if stdin_fd is None and spec.stdin is not None:
+                    stdin_fd = os.open(spec.stdin, os.O_RDONLY | os.O_CLOEXEC)
+                    own.append(stdin_fd)
             except OSError as exc:
                 return RunResult(Status.IE, backend=self.name, message=f"cannot open a file of the run: {exc}")
-            if self.cgroups is not None:
-                try:
-                    cg, slot.next_cgroup = slot.next_cgroup, None
-                    if cg is None:
-                        cg = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes)
-                    else:
-                        cg.set_limits(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes)
-                    header["procs_fds"] = [add(fd) for fd in cg.open_procs_fds()]
-                    header["cpu_fd"] = add(cg.open_cpu_fd())
-                    header["cgroup_v2"] = cg.version == 2
-                    if self.warm:
-                        # The runner forks the next run's process into this cgroup while idle.
-                        slot.next_cgroup = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=1)
-                        header["next_procs_fds"] = [add(fd) for fd in slot.next_cgroup.open_procs_fds()]
-                except OSError as exc:
-                    return RunResult(Status.IE, backend=self.name, message=f"cannot create the run's cgroup: {exc}")
-            else:
-                header["address_space"] = spec.memory_mb * MiB * 2
-                header["cpu_s"] = spec.cpu_time_s
-
-            def close_sent() -> None:
-                for fd in own:
-                    os.close(fd)
-                own.clear()
-                for fd in (stdin_fd, stdout_fd, relay_fd):
-                    if fd is not None:
-                        try:
-                            os.close(fd)
-                        except OSError:
-                            pass
-
+            c_req: dict[str, Any] = {
+                "argv": list(spec.command), "env": [list(kv) for kv in spec.env], "files": files,
+                "cpu_s": spec.cpu_time_s, "fsize": spec.file_size_limit_bytes, "stack": spec.memory_mb * MiB,
+                "nofile": NOFILE, "tmpfs_mb": spec.tmpfs_mb, "zygote": self._python(spec),
+                "address_space": None if self.cgroups is not None else spec.memory_mb * MiB * 2,
+                "stdin_fd": -1, "stdout_fd": -1,
+            }
+            if stdin_fd is not None:
+                c_req["stdin_fd"] = len(c_fds)
+                c_fds.append(stdin_fd)
+            if stdout_fd is not None:
+                c_req["stdout_fd"] = len(c_fds)
+                c_fds.append(stdout_fd)
+            b_req: dict[str, Any] = {
+                "wall_s": spec.effective_wall_s(), "cpu_s": spec.cpu_time_s, "output_limit": spec.output_limit_bytes,
+                "stderr_limit": spec.stderr_limit_bytes, "collect": list(spec.collect),
+                "fsize": spec.file_size_limit_bytes, "cpu_fd": -1, "relay_fd": -1, "cgroup_v2": False,
+            }
+            b_fds: list[int] = []
+            if relay_fd is not None:
+                b_req["relay_fd"] = len(b_fds)
+                b_fds.append(relay_fd)
             try:
-                reply, reply_blobs = slot.request(
-                    header, blobs, fds, timeout_s=spec.effective_wall_s() + REPLY_GRACE_S, after_send=close_sent,
-                )
-            except SlotBroken as exc:
+                cg = self._cgroup_for(slot, spec)
+                if cg is not None:
+                    cpu_fd = cg.open_cpu_fd()
+                    own.append(cpu_fd)
+                    b_req.update(cpu_fd=len(b_fds), cgroup_v2=cg.version == 2)
+                    b_fds.append(cpu_fd)
+            except OSError as exc:
+                return RunResult(Status.IE, backend=self.name, message=f"cannot create the run's cgroup: {exc}")
+            try:
+                standby = slot.take_standby()
+                baseline = cg.start_measuring() if cg is not None else 0.0
+                b_req["t0"] = time.monotonic()
+                standby.send(standby.exec_sock, c_req, c_blobs, c_fds)
+                standby.send(standby.watch_sock, b_req, [], b_fds)
+                if self.warm:
+                    self._prepare(slot, None)  # the next run's standby is made while this one runs
+            except (SlotBroken, OSError) as exc:
+                slot.kill()
                 return RunResult(Status.IE, backend=self.name, message=f"sandbox slot failed: {exc}")
-            stats = cg.stats() if cg is not None else None
+            finally:
+                for fd in own:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                own.clear()
+            try:
+                reply, reply_blobs = recv_frame(standby.watch_sock,
+                                                time.monotonic() + spec.effective_wall_s() + REPLY_GRACE_S)
+            except (SlotBroken, OSError) as exc:
+                slot.kill()  # a watcher that neither reports nor dies: rebuild the whole slot
+                return RunResult(Status.IE, backend=self.name, message=f"the run's watcher failed: {exc}")
+            stats = cg.stats(cpu_baseline=baseline) if cg is not None else None
             leftover = cg.kill_all() if cg is not None else 0
             return self._result(spec, reply, reply_blobs, stats, leftover)
         finally:
@@ -264,13 +271,48 @@ class NativeBackend(Backend):
                     os.close(fd)
                 except OSError:
                     pass
+            if standby is not None:
+                standby.close()
+            if cg is not None:
+                self._remover.submit(cg.remove)  # rmdir waits for the kernel: off the caller's path
+
+    def _cgroup_for(self, slot: Slot, spec: RunSpec) -> RunCgroup | None:
+        """The run's cgroup: the one the slot's standby already joined, or a new one (then prepared)."""
+        if not slot.prepared:
+            self._prepare(slot, spec)
+        cg, slot.next_cgroup = slot.next_cgroup, None
+        if cg is not None:
+            cg.set_limits(memory_bytes=spec.memory_mb * MiB, max_processes=self._processes(spec))
+        return cg
+
+    def _prepare(self, slot: Slot, spec: RunSpec | None) -> None:
+        """Create a cgroup (when there are cgroups) and ask the slot's runner for a standby inside it."""
+        cg = None
+        procs: list[int] = []
+        if self.cgroups is not None:
+            memory = (spec.memory_mb if spec is not None else 256) * MiB
+            cg = self.cgroups.create(memory_bytes=memory, max_processes=self._processes(spec) if spec else 1)
+            procs = cg.open_procs_fds()
+        try:
+            slot.prepare(procs, cg)
+        except SlotBroken:
             if cg is not None:
                 cg.remove()
+            raise
+        finally:
+            for fd in procs:
+                os.close(fd)
 
-    @staticmethod
-    def _python(spec: RunSpec) -> bool:
-        return spec.language in ("python3", "") and bool(spec.command) and \
-            os.path.basename(spec.command[0]).startswith("python")
+    def _python(self, spec: RunSpec) -> bool:
+        """Whether the zygote will serve this run (the same rule the runner applies inside)."""
+        if not self.zygote or spec.language not in ("python3", "") or not spec.command:
+            return False
+        return runner.zygote_plan({"argv": list(spec.command), "env": [list(kv) for kv in spec.env]},
+                                  executable=PYTHON) is not None
+
+    def _processes(self, spec: RunSpec) -> int:
+        """pids.max: the program's own, plus the waiting parent that spawned it (not for the zygote)."""
+        return spec.max_processes + (0 if self._python(spec) else 1)
 
     def _result(
         self, spec: RunSpec, reply: dict[str, Any], blobs: list[bytes], stats: CgroupStats | None, leftover: int
@@ -357,6 +399,7 @@ class NativeBackend(Backend):
     def close(self) -> None:
         super().close()
         self.pool.close()
+        self._remover.shutdown(wait=True)
         if self.cgroups is not None:
             self.cgroups.close()
 

@@ -313,7 +313,21 @@ class RunCgroup:
             return os.open(self.path("cpuacct") / "cpuacct.usage", os.O_RDONLY | os.O_CLOEXEC)
         return os.open(self.path("cpu") / "cpu.stat", os.O_RDONLY | os.O_CLOEXEC)
 
-    def stats(self) -> CgroupStats:
+    def start_measuring(self) -> float:
+        """Called just before the program starts: reset the peak (v1) and return the CPU so far.
+
+        The run's process joined this cgroup ahead of time, so the CPU and memory it used while
+        waiting must not count as the program's.
+        """
+        if self.version == 1:
+            try:
+                _write(self.path("memory") / "memory.max_usage_in_bytes", "0")
+            except OSError:
+                pass
+            return int(_read(self.path("cpuacct") / "cpuacct.usage").strip() or 0) / 1e9
+        return parse_v2_cpu_stat(_read(self.path("cpu") / "cpu.stat"))
+
+    def stats(self, cpu_baseline: float = 0.0) -> CgroupStats:
         if self.version == 1:
             mem = self.path("memory")
             usage = _read(self.path("cpuacct") / "cpuacct.usage").strip()
@@ -321,7 +335,7 @@ class RunCgroup:
             failcnt = _read(mem / "memory.failcnt").strip()
             peak = _read(mem / "memory.max_usage_in_bytes").strip()
             return CgroupStats(
-                cpu_s=int(usage or 0) / 1e9,
+                cpu_s=max(0.0, int(usage or 0) / 1e9 - cpu_baseline),
                 peak_bytes=int(peak or 0),
                 oom_kills=oom.get("oom_kill", 0),
                 limit_hits=int(failcnt or 0),
@@ -331,7 +345,7 @@ class RunCgroup:
         events = parse_flat_keyed(_read(d / "memory.events"))
         peak = _read(d / "memory.peak").strip()
         return CgroupStats(
-            cpu_s=parse_v2_cpu_stat(_read(d / "cpu.stat")),
+            cpu_s=max(0.0, parse_v2_cpu_stat(_read(d / "cpu.stat")) - cpu_baseline),
             peak_bytes=int(peak or 0),
             oom_kills=events.get("oom_kill", 0),
             limit_hits=events.get("max", 0),

@@ -1,23 +1,25 @@
-"""The in-sandbox runner: lives inside one bubblewrap sandbox (a worker slot) and runs programs.
+"""The in-sandbox runner: lives inside one bubblewrap sandbox (a worker slot) and makes runs.
 
 This file is executed by the system's /usr/bin/python3 inside the sandbox, so it uses the standard
-library only and imports nothing of cpagent's. The host sends it run requests over a Unix socket; for
-each run it:
+library only and imports nothing of cpagent's. The runner never sits on a run's critical path: on the
+host's request ("prepare", with the write-only `cgroup.procs` fds of the next run's cgroups) it makes
+a *standby* ahead of time and hands the host two sockets, one to B and one to C:
 
-1. clones a child B into a fresh PID and mount namespace (B is the run's init: when B exits, the
-   kernel kills every process of the run, so daemons and orphans never outlive it);
-2. B mounts fresh size-limited tmpfs on /work, /tmp and /dev/shm and a fresh /proc (nothing leaks
-   between runs), writes the run's files, and forks C;
-3. C moves itself into the run's cgroups (write-only fds the host opened), sets rlimits, a new
-   session, stdin from the test file, stdout/stderr to pipes, closes every other fd, drops all
-   capabilities (bounding set included), sets no_new_privs, installs the seccomp filter, and execs
-   the program; or, for Python, runs it in this already warm interpreter (the zygote);
-4. the runner reads stdout/stderr (enforcing the output limit), polls the cgroup's CPU time and the
-   wall clock, and kills B when a limit is hit; B reports C's wait status and collected files.
+* B is cloned into a fresh PID and mount namespace: it is the run's init, so when B exits the
+  kernel kills every process of the run (daemons and orphans never outlive it). B mounts fresh
+  size-limited tmpfs on /work, /tmp and /dev/shm and a fresh /proc (nothing leaks between runs),
+  forks C, and waits for the host's "watch" request: it then reads stdout/stderr (enforcing the
+  output limit), polls the cgroup's CPU time and the wall clock, kills the whole run on a limit,
+  and when C ends reports C's wait status, the outputs and the collected files to the host.
+* C joins the run's cgroups at once (joining can wait for an RCU grace period: done ahead of time,
+  it costs the run nothing) and waits for the host's "exec" request: it writes the run's files, sets
+  rlimits, a new session, stdin from the test file, stdout/stderr to B's pipes, closes every other
+  fd, drops every capability (bounding set included), sets no_new_privs, installs the seccomp
+  filter and execs the program, or, for Python, runs it in this warm interpreter (the zygote).
 
-Wire format (both directions): 4-byte big-endian length, a JSON header whose "blobs" lists the byte
-lengths of the binary payloads that follow. File descriptors travel with a 1-byte message before
-a request (SCM_RIGHTS).
+A run thus costs the host one message to C, one to B and one reply: three wake-ups, as few as a
+plain fork and wait. Wire format: 4-byte big-endian length, a JSON header whose "blobs" lists the
+byte lengths of the binary payloads that follow; descriptors travel with a 1-byte message (SCM_RIGHTS).
 """
 
 import ctypes
@@ -247,7 +249,7 @@ ZYGOTE_OPTIONS = ("-B", "-u", "-s")  # options that do not change how the progra
 ZYGOTE_LOCALES = ("C.UTF-8", "C.utf8", "C", "POSIX")
 
 
-def zygote_plan(req):
+def zygote_plan(req, executable=None):
     """How to serve `python3 [-B|-u|-s] script.py args` in the warm interpreter, or None to exec.
 
     Only what this interpreter can reproduce exactly is served: the same executable, no options
@@ -259,7 +261,7 @@ def zygote_plan(req):
         return None
     exe = argv[0] if "/" in argv[0] else "/usr/bin/" + argv[0]
     try:
-        if os.path.realpath(exe) != os.path.realpath(sys.executable):
+        if os.path.realpath(exe) != os.path.realpath(executable or sys.executable):
             return None
     except OSError:
         return None
@@ -410,11 +412,17 @@ def raw_clone(flags):
     return pid
 
 
-def child_c(chan, procs_fds, bpf, error_w):
+MS_REMOUNT = 32
+ALL_SIGNALS = tuple(sorted(set(range(1, signal.NSIG)) - {signal.SIGKILL, signal.SIGSTOP} - set(range(32, 35))))
+DEFAULT_TMPFS_MB = 64
+TMPFS_MOUNTS = ("/work", "/tmp", "/dev/shm")
+
+
+def child_c(chan, procs_fds, bpf, out_w, err_w, error_w):
     """The program's process: join the run's cgroups, wait for the run, confine, exec. Never returns.
 
-    It is forked ahead of time (the standby) because joining a cgroup waits for an RCU grace period
-    (milliseconds): a process that is already inside when the run arrives costs nothing.
+    It is made ahead of time (the standby) because joining a cgroup can wait for an RCU grace
+    period; and the host sends it the run directly, so the run starts with a single wake-up.
     """
     try:
         for fd in procs_fds:
@@ -422,19 +430,24 @@ def child_c(chan, procs_fds, bpf, error_w):
             os.close(fd)
         try:
             fds = recv_fds(chan)
-            req, _ = recv_frame(chan)
+            req, blobs = recv_frame(chan)
         except EOFError:
             os._exit(0)
         chan.close()
-        os.setsid()
+        if req["tmpfs_mb"] != DEFAULT_TMPFS_MB:
+            for target in TMPFS_MOUNTS:
+                opts = ("size=%dm" % max(1, req["tmpfs_mb"])).encode()
+                check(libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_REMOUNT | MS_NOSUID | MS_NODEV, opts),
+                      "resize " + target)
+        write_files(req, blobs, fds)
         set_rlimits(req)
-        out_w, err_w = fds[0], fds[1]
-        stdin_fd = fds[2] if req["has_stdin"] else os.open("/dev/null", os.O_RDONLY)
+        stdin_fd = fds[req["stdin_fd"]] if req["stdin_fd"] >= 0 else os.open("/dev/null", os.O_RDONLY)
+        if req["stdout_fd"] >= 0:  # interactive: straight into the other program's stdin
+            out_w = fds[req["stdout_fd"]]
         os.dup2(stdin_fd, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        if error_w != 3:
-            os.dup2(error_w, 3)
+        os.dup2(error_w, 3)
         error_w = 3
         os.set_inheritable(3, False)
         os.closerange(4, 1 << 20)  # close_range(2): no inherited descriptor reaches the program
@@ -448,158 +461,26 @@ def child_c(chan, procs_fds, bpf, error_w):
         drop_capabilities()
         install_seccomp(bpf)
         if plan is not None:
+            os.setsid()
             os.write(3, b"Z")
             os.close(3)
             zygote_run(plan, env)
-        os.execvpe(req["argv"][0], req["argv"], env)
+        # posix_spawn (vfork + exec) rather than exec-ing this process: the program starts with a
+        # fresh small address space instead of tearing down this interpreter's, which costs more
+        # than the program itself for short runs. It inherits the cgroups, rlimits, dropped
+        # capabilities, no_new_privs and the seccomp filter; C only waits for it and reports.
+        pid = os.posix_spawnp(req["argv"][0], req["argv"], env, setsid=True, setsigmask=(),
+                              setsigdef=ALL_SIGNALS)
+        _, status, rusage = os.wait4(pid, 0)
+        os.write(3, ("X" + json.dumps([os.waitstatus_to_exitcode(status), rusage.ru_utime,
+                                       rusage.ru_stime])).encode())
+        os._exit(0)
     except BaseException as exc:  # noqa: BLE001
         try:
             os.write(error_w, ("E" + "%s: %s" % (type(exc).__name__, exc)).encode()[:4000])
         except BaseException:
             pass
     os._exit(127)
-
-
-def init_b(chan, status_w, procs_fds, bpf):
-    """PID 1 of a run: private file systems, the standby C, then the run and its report."""
-    try:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
-        mounts = ("/work", "/tmp", "/dev/shm")
-        size = DEFAULT_TMPFS_MB
-        for target in mounts:
-            mount_tmpfs(target, size, "0755" if target == "/work" else "1777")
-        check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
-        to_c, c_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        error_r, error_w = os.pipe2(os.O_CLOEXEC)
-        pid = os.fork()
-        if pid == 0:
-            to_c.close()
-            chan.close()
-            os.close(error_r)
-            os.close(status_w)
-            child_c(c_end, procs_fds, bpf, error_w)
-        c_end.close()
-        os.close(error_w)
-        for fd in procs_fds:
-            os.close(fd)
-        try:
-            fds = recv_fds(chan)
-            req, blobs = recv_frame(chan)
-        except EOFError:
-            os._exit(0)  # the slot is closing: the standby was never used
-        t_got = time.monotonic()
-        if req["tmpfs_mb"] != size:
-            for target in mounts:
-                opts = ("size=%dm" % max(1, req["tmpfs_mb"])).encode()
-                check(libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_REMOUNT | MS_NOSUID | MS_NODEV, opts),
-                      "resize " + target)
-        write_files(req, blobs, fds)
-        c_fds = fds[:3] if req["has_stdin"] else fds[:2]
-        socket.send_fds(to_c, [b"F"], c_fds)
-        send_frame(to_c, {k: req[k] for k in C_KEYS})
-        to_c.close()
-        for fd in fds:
-            os.close(fd)
-        t_sent = time.monotonic()
-        status = rusage = None
-        while status is None:
-            try:
-                got, st, ru = os.wait4(-1, 0)
-            except ChildProcessError:
-                break
-            if got == pid:
-                status, rusage = st, ru
-        setup_error = b""
-        while True:
-            chunk = os.read(error_r, 4096)
-            if not chunk:
-                break
-            setup_error += chunk
-        zygote = setup_error.startswith(b"Z")
-        if zygote:
-            setup_error = setup_error[1:]
-        report = {"zygote": zygote, "trace": [t_got, t_sent, time.monotonic()]}
-        if setup_error:
-            report["setup_error"] = setup_error[1:].decode("utf-8", "replace")
-        if status is not None:
-            report["exit_code"] = os.waitstatus_to_exitcode(status)
-            report["user_s"] = rusage.ru_utime
-            report["sys_s"] = rusage.ru_stime
-        files = collect_files(req["collect"], int(req["fsize"]))
-        report["files"] = [[n, e] for n, _, e in files]
-        blobs_out = [d if d is not None else b"" for _, d, _ in files]
-        send_pipe_frame(status_w, report, blobs_out)
-    except BaseException as exc:  # noqa: BLE001
-        try:
-            send_pipe_frame(status_w, {"setup_error": "%s: %s" % (type(exc).__name__, exc), "files": []}, [])
-        except BaseException:
-            pass
-    os._exit(0)
-
-
-C_KEYS = ("argv", "env", "cpu_s", "fsize", "stack", "nofile", "address_space", "has_stdin", "zygote")
-DEFAULT_TMPFS_MB = 64
-MS_REMOUNT = 32
-
-
-class Standby:
-    """A run's init (B) and program process (C), made ahead of time and waiting for the request."""
-
-    def __init__(self, procs_fds, bpf):
-        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.status_r, status_w = os.pipe2(os.O_CLOEXEC)
-        pid = raw_clone(CLONE_NEWPID | CLONE_NEWNS)
-        if pid == 0:
-            try:
-                self.sock.close()
-                os.close(self.status_r)
-                os.close(SOCK_FD)
-                init_b(theirs, status_w, procs_fds, bpf)
-            finally:
-                os._exit(0)
-        self.pid = pid
-        theirs.close()
-        os.close(status_w)
-        for fd in procs_fds:
-            os.close(fd)
-
-    def discard(self):
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            os.waitpid(self.pid, 0)
-        except OSError:
-            pass
-        self.sock.close()
-        os.close(self.status_r)
-
-
-STANDBY = None
-
-
-def send_pipe_frame(fd, header, blobs):
-    header = dict(header, blobs=[len(b) for b in blobs])
-    data = json.dumps(header).encode()
-    for chunk in [struct.pack(">I", len(data)) + data] + list(blobs):
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(fd, view):]
-
-
-def parse_pipe_frame(data):
-    if len(data) < 4:
-        return None, []
-    (n,) = struct.unpack(">I", data[:4])
-    header = json.loads(data[4:4 + n])
-    blobs, pos = [], 4 + n
-    for size in header.get("blobs", []):
-        blobs.append(data[pos:pos + size])
-        pos += size
-    return header, blobs
 
 
 def read_cpu(fd, v2):
@@ -615,138 +496,207 @@ def read_cpu(fd, v2):
     return 0.0
 
 
-def run_one(req, blobs, fds, bpf):
-    global STANDBY, NEXT_PROCS
-    this_procs = [fds[i] for i in req["procs_fds"]]
-    keep = [fd for i, fd in enumerate(fds) if i not in req["procs_fds"]]  # still open after the standby
-    if STANDBY is None:
-        STANDBY = Standby(this_procs, bpf)
-    else:
-        for fd in this_procs:
-            os.close(fd)
-    sb, STANDBY = STANDBY, None
-    pid, status_r = sb.pid, sb.status_r
+def init_b(chan, c_chan, procs_fds, bpf):
+    """PID 1 of a run: private file systems, the standby C, then watching the run and reporting it.
+
+    B reads the program's stdout and stderr (enforcing the output limit), polls the cgroup's CPU
+    time and the wall clock, and on any limit kills every process of the run (kill(-1) from a
+    PID namespace's init reaches exactly the run). When C ends it reports straight to the host.
+    """
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    setup_error = ""
+    try:
+        check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
+        for target in TMPFS_MOUNTS:
+            mount_tmpfs(target, DEFAULT_TMPFS_MB, "0755" if target == "/work" else "1777")
+        check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+    except OSError as exc:
+        setup_error = str(exc)
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
-    direct_out = req.get("stdout_fd", -1)
-    if direct_out >= 0:  # interactive: stdout goes straight to the other program
-        os.close(out_w)
-        out_w = fds[direct_out]
-    b_fds = [out_w, err_w]
-    has_stdin = req.get("stdin_fd", -1) >= 0
-    if has_stdin:
-        b_fds.append(fds[req["stdin_fd"]])
-    files = []
-    for f in req["files"]:
-        f = dict(f)
-        if "fd" in f:
-            b_fds.append(fds[f["fd"]])
-            f["fd"] = len(b_fds) - 1
-        files.append(f)
-    b_req = {k: req.get(k) for k in C_KEYS + ("collect", "tmpfs_mb")}
-    b_req.update(files=files, has_stdin=has_stdin)
-    start = time.monotonic()
-    try:
-        socket.send_fds(sb.sock, [b"F"], b_fds)
-        send_frame(sb.sock, b_req, blobs)
-    except OSError:
-        pass  # B died: reported below as a run without a report (IE)
-    sb.sock.close()
-    cpu_fd = fds[req["cpu_fd"]] if req.get("cpu_fd", -1) >= 0 else -1
-    relay_fd = fds[req["relay_fd"]] if req.get("relay_fd", -1) >= 0 else -1
-    next_procs = [fds[i] for i in req.get("next_procs_fds", [])]
-    for fd in set(keep) | {out_w, err_w}:
-        if fd not in (cpu_fd, relay_fd) and fd not in next_procs:
+    error_r, error_w = os.pipe2(os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:
+        for fd in (out_r, err_r, error_r):
             os.close(fd)
+        chan.close()
+        if setup_error:
+            os._exit(0)
+        child_c(c_chan, procs_fds, bpf, out_w, err_w, error_w)
+    c_chan.close()
+    for fd in [out_w, err_w, error_w] + list(procs_fds):
+        os.close(fd)
+    try:
+        fds = recv_fds(chan)
+        req, _ = recv_frame(chan)
+    except EOFError:
+        os._exit(0)  # the slot is closing, or the host gave up on this run: C dies with us
+    try:
+        reply, blobs = watch(req, fds, pid, out_r, err_r, error_r)
+        if setup_error:
+            reply["report"]["setup_error"] = setup_error
+        send_frame(chan, reply, blobs)
+    except BaseException as exc:  # noqa: BLE001 - reported as IE by the host
+        try:
+            send_frame(chan, {"error": "%s: %s" % (type(exc).__name__, exc)})
+        except BaseException:
+            pass
+    os._exit(0)
+
+
+def watch(req, fds, pid, out_r, err_r, error_r):
+    got = time.monotonic()
+    start = min(float(req.get("t0", got)), got)  # the host's clock: the run began when it was sent
+    cpu_fd = fds[req["cpu_fd"]] if req["cpu_fd"] >= 0 else -1
+    relay_fd = fds[req["relay_fd"]] if req["relay_fd"] >= 0 else -1
     if relay_fd >= 0:
         os.set_blocking(relay_fd, False)
     out_limit, err_limit = int(req["output_limit"]), int(req["stderr_limit"])
     wall_limit, cpu_limit = float(req["wall_s"]), float(req["cpu_s"])
     v2 = req.get("cgroup_v2", False)
-    streams = {out_r: bytearray(), err_r: bytearray(), status_r: bytearray()}
-    limits = {out_r: out_limit, err_r: err_limit, status_r: 1 << 62}
+    streams = {out_r: bytearray(), err_r: bytearray()}
+    limits = {out_r: out_limit, err_r: err_limit}
     truncated = {out_r: False, err_r: False}
-    pending = bytearray()  # interactive relay: bytes not yet taken by the other program
-    killed = ""
+    pending = bytearray()  # interactive relay: bytes the other program has not taken yet
+    pidfd = os.pidfd_open(pid)
     poller = select.poll()
     for fd in streams:
         poller.register(fd, select.POLLIN)
-    open_fds = set(streams)
-    b_done = False
-    t_bdone = 0.0
-    while open_fds:
+    poller.register(pidfd, select.POLLIN)
+    killed = ""
+    exited = False
+    while not exited:
         now = time.monotonic()
-        if not killed and not b_done:
+        if not killed:
             if now - start >= wall_limit:
                 killed = "wall"
             elif cpu_fd >= 0 and read_cpu(cpu_fd, v2) > cpu_limit:
                 killed = "cpu"
             if killed:
-                os.kill(pid, signal.SIGKILL)
-        if b_done or killed:
-            timeout = 50
-        else:
-            timeout = int(1000 * min(wall_limit - (now - start), max(0.005, min(0.05, cpu_limit / 20)))) + 1
-        if relay_fd >= 0:
-            poller.register(relay_fd, select.POLLOUT) if pending else None
-        events = poller.poll(timeout)
-        if not events and (b_done or killed):
-            break  # B is gone; orphaned writers died with its namespace
-        for fd, ev in events:
-            if fd == relay_fd:
-                try:
-                    n = os.write(relay_fd, pending)
-                    del pending[:n]
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    pending.clear()
-                if not pending:
-                    poller.unregister(relay_fd)
-                continue
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                poller.unregister(fd)
-                open_fds.discard(fd)
-                if fd == status_r:
-                    b_done = True
-                    t_bdone = time.monotonic()
-                continue
-            buf = streams[fd]
-            room = limits[fd] - len(buf)
-            if fd != status_r and relay_fd >= 0 and fd == out_r:
-                pending += chunk
-            if len(chunk) > room:
-                buf += chunk[:max(room, 0)]
-                if fd != status_r:
-                    truncated[fd] = True
-                    if fd == out_r and not killed:
-                        killed = "output"
-                        os.kill(pid, signal.SIGKILL)
-            else:
-                buf += chunk
-    wall = time.monotonic() - start
-    os.kill(pid, signal.SIGKILL) if not b_done else None
-    os.waitpid(pid, 0)
+                kill_run()
+        timeout = 50 if killed else int(1000 * min(wall_limit - (now - start),
+                                                   max(0.005, min(0.05, cpu_limit / 20)))) + 1
+        if relay_fd >= 0 and pending:
+            poller.register(relay_fd, select.POLLOUT)
+        for fd, _ in poller.poll(timeout):
+            if fd == pidfd:
+                exited = True
+            elif fd == relay_fd:
+                relay(relay_fd, pending, poller)
+            elif read_stream(fd, streams, limits, truncated, poller, relay_fd >= 0 and fd == out_r, pending) \
+                    and fd == out_r and not killed:
+                killed = "output"
+                kill_run()
+    ended = time.monotonic()
+    wall = ended - start
+    _, status, rusage = os.wait4(pid, 0)
+    for fd in (out_r, err_r):  # what is already in the pipes; a daemon still writing is killed next
+        os.set_blocking(fd, False)
+        try:
+            while read_stream(fd, streams, limits, truncated, None, relay_fd >= 0 and fd == out_r, pending) is not None:
+                pass
+        except BlockingIOError:
+            pass
+    kill_run()  # orphans and daemons of the run
     if relay_fd >= 0:
         os.set_blocking(relay_fd, True)
+        try:
+            while pending:
+                del pending[:os.write(relay_fd, pending)]
+        except OSError:
+            pass
         os.close(relay_fd)
-    for fd in (out_r, err_r, status_r):
-        os.close(fd)
-    if cpu_fd >= 0:
-        os.close(cpu_fd)
-    report, file_blobs = parse_pipe_frame(bytes(streams[status_r]))
-    NEXT_PROCS = next_procs
-    result = {
-        "trace": [start, t_bdone, time.monotonic()],
-        "wall_s": wall, "killed": killed, "report": report,
-        "stdout_truncated": truncated[out_r], "stderr_truncated": truncated[err_r],
-    }
-    return result, [bytes(streams[out_r]), bytes(streams[err_r])] + list(file_blobs)
+    info = b""
+    while True:
+        chunk = os.read(error_r, 4096)
+        if not chunk:
+            break
+        info += chunk
+    zygote = info.startswith(b"Z")
+    report = {"zygote": zygote, "exit_code": os.waitstatus_to_exitcode(status),
+              "user_s": rusage.ru_utime, "sys_s": rusage.ru_stime}
+    if info.startswith(b"E"):
+        report["setup_error"] = info[1:].decode("utf-8", "replace")
+    elif info.startswith(b"X"):  # C spawned the program and reports how it ended
+        report["exit_code"], report["user_s"], report["sys_s"] = json.loads(info[1:])
+    files = collect_files(req["collect"], int(req["fsize"]))
+    report["files"] = [[n, e] for n, _, e in files]
+    reply = {"wall_s": wall, "killed": killed, "report": report, "times": [got, ended, time.monotonic()],
+             "stdout_truncated": truncated[out_r], "stderr_truncated": truncated[err_r]}
+    blobs = [bytes(streams[out_r]), bytes(streams[err_r])] + [d if d is not None else b"" for _, d, _ in files]
+    return reply, blobs
+
+
+def kill_run():
+    """SIGKILL every process of the run: kill(-1) from a PID namespace's init reaches exactly them."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def read_stream(fd, streams, limits, truncated, poller, relaying, pending):
+    """Read one chunk; True when the stream went over its limit, None at end of stream."""
+    chunk = os.read(fd, 1 << 16)
+    if not chunk:
+        if poller is not None:
+            poller.unregister(fd)
+        return None
+    if relaying:
+        pending += chunk
+    buf = streams[fd]
+    room = limits[fd] - len(buf)
+    if len(chunk) > room:
+        buf += chunk[:max(room, 0)]
+        truncated[fd] = True
+        return True
+    buf += chunk
+    return False
+
+
+def relay(fd, pending, poller):
+    try:
+        del pending[:os.write(fd, pending)]
+    except BlockingIOError:
+        pass
+    except OSError:
+        pending.clear()
+    if not pending:
+        poller.unregister(fd)
 
 
 SOCK_FD = -1
-NEXT_PROCS = []
+
+
+def make_standby(procs_fds, bpf):
+    """Clone the next run's B (and through it C); returns B's pid and the host's two sockets."""
+    b_host, b_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    c_host, c_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = raw_clone(CLONE_NEWPID | CLONE_NEWNS)
+    if pid == 0:
+        try:
+            b_host.close()
+            c_host.close()
+            os.close(SOCK_FD)
+            init_b(b_end, c_end, procs_fds, bpf)
+        finally:
+            os._exit(0)
+    b_end.close()
+    c_end.close()
+    for fd in procs_fds:
+        os.close(fd)
+    return pid, c_host, b_host
+
+
+def reap():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def main():
@@ -754,27 +704,37 @@ def main():
     SOCK_FD = int(sys.argv[1])
     sock = socket.socket(fileno=SOCK_FD)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     init, init_blobs = recv_frame(sock)
     bpf = init_blobs[0] if init_blobs else b""
     if init.get("zygote", True):
         zygote_preload()
+    import gc
+    import resource  # noqa: F401 - imported once here, not in every run
+
+    # Every run forks from this process: keep the collector from walking (and so copying) the
+    # whole inherited heap in each child.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+
     send_frame(sock, {"ready": True, "pid": os.getpid()})
     while True:
         try:
             fds = recv_fds(sock)
-            req, blobs = recv_frame(sock)
+            req, _ = recv_frame(sock)
         except EOFError:
             return
+        reap()
         if req.get("op") == "exit":
             return
         if req.get("op") == "ping":
             send_frame(sock, {"pong": True})
             continue
         try:
-            result, out_blobs = run_one(req, blobs, fds, bpf)
+            pid, c_host, b_host = make_standby(fds, bpf)
         except BaseException as exc:  # noqa: BLE001 - reported as IE, never as the program's
+            socket.send_fds(sock, [b"S"], [])
             send_frame(sock, {"error": "%s: %s" % (type(exc).__name__, exc)})
             for fd in fds:
                 try:
@@ -782,19 +742,10 @@ def main():
                 except OSError:
                     pass
             continue
-        send_frame(sock, result, out_blobs)
-        prepare_next(bpf)
-
-
-def prepare_next(bpf):
-    """Make the next run's standby right after replying, off the critical path."""
-    global NEXT_PROCS, STANDBY
-    procs, NEXT_PROCS = NEXT_PROCS, []
-    if procs and STANDBY is None:
-        try:
-            STANDBY = Standby(procs, bpf)
-        except BaseException as exc:  # noqa: BLE001 - the next run makes its own
-            sys.stderr.write("standby failed: %s\n" % exc)
+        socket.send_fds(sock, [b"S"], [c_host.fileno(), b_host.fileno()])
+        send_frame(sock, {"standby": pid})
+        c_host.close()
+        b_host.close()
 
 
 if __name__ == "__main__":

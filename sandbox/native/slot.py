@@ -14,9 +14,8 @@ import socket
 import struct
 import subprocess
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -82,6 +81,23 @@ def send_frame(sock: socket.socket, header: dict[str, Any], blobs: Sequence[byte
         sock.sendall(b)
 
 
+@dataclass
+class Standby:
+    """One run made ahead of time: its program process (C) and its init/watcher (B)."""
+
+    exec_sock: socket.socket
+    watch_sock: socket.socket
+    pid: int
+
+    def send(self, sock: socket.socket, header: dict[str, Any], blobs: Sequence[bytes], fds: Sequence[int]) -> None:
+        socket.send_fds(sock, [b"F"], list(fds))
+        send_frame(sock, header, blobs)
+
+    def close(self) -> None:
+        self.exec_sock.close()
+        self.watch_sock.close()
+
+
 class Slot:
     """A started bwrap sandbox running runner.py; `request` is one run (not thread-safe by design)."""
 
@@ -90,7 +106,7 @@ class Slot:
         self.broken = False
         self.runs = 0
         self.next_cgroup: Any = None  # the cgroup the runner's standby process already sits in
-        self._lock = threading.Lock()
+        self.prepared = False  # a standby was asked for and not yet taken
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._log = tempfile.TemporaryFile(prefix="cpagent-slot-")
         runner_fd = os.memfd_create("cpagent-runner", 0)
@@ -129,26 +145,43 @@ class Slot:
             return ""
         return text[-limit:] if text else "no output from bwrap"
 
-    def request(
-        self, header: dict[str, Any], blobs: Sequence[bytes], fds: Sequence[int], timeout_s: float,
-        after_send: Callable[[], None] | None = None,
-    ) -> tuple[dict[str, Any], list[bytes]]:
-        """Send one run and wait for its reply. The caller's fds may be closed once sent."""
+    def prepare(self, procs_fds: Sequence[int], cgroup: Any = None) -> None:
+        """Ask the runner for the next run's standby, placed in the cgroup of these `cgroup.procs` fds."""
         if self.broken:
             raise SlotBroken("slot already broken")
-        with self._lock:
-            try:
-                socket.send_fds(self._sock, [b"F"], list(fds))
-                send_frame(self._sock, header, blobs)
-                if after_send is not None:
-                    after_send()
-                reply, reply_blobs = recv_frame(self._sock, time.monotonic() + timeout_s)
-            except (SlotBroken, OSError) as exc:
-                self.broken = True
-                self.kill()
-                raise SlotBroken(f"{exc}; {self.log_tail(500)}") from exc
-            self.runs += 1
-            return reply, reply_blobs
+        try:
+            socket.send_fds(self._sock, [b"F"], list(procs_fds))
+            send_frame(self._sock, {"op": "prepare"})
+        except OSError as exc:
+            self.kill()
+            raise SlotBroken(f"the sandbox runner is gone: {exc}; {self.log_tail(500)}") from exc
+        self.prepared = True
+        self.next_cgroup = cgroup
+
+    def take_standby(self, timeout_s: float = START_TIMEOUT_S) -> "Standby":
+        """The standby made for the last `prepare`: sockets to its C (exec) and its B (watch)."""
+        if self.broken or not self.prepared:
+            raise SlotBroken("no standby was prepared")
+        self.prepared = False
+        deadline = time.monotonic() + timeout_s
+        try:
+            ready, _, _ = select.select([self._sock], [], [], timeout_s)
+            if not ready:
+                raise SlotBroken("the sandbox runner did not make a standby in time")
+            msg, fds, _, _ = socket.recv_fds(self._sock, 1, 4)
+            if not msg:
+                raise SlotBroken("the sandbox runner closed its connection (it died)")
+            header, _ = recv_frame(self._sock, deadline)
+        except (SlotBroken, OSError) as exc:
+            self.kill()
+            raise SlotBroken(f"{exc}; {self.log_tail(500)}") from exc
+        socks = [socket.socket(fileno=fd) for fd in fds]
+        if "error" in header or len(socks) != 2:
+            for sk in socks:
+                sk.close()
+            raise SlotBroken(f"the sandbox runner could not make a standby: {header.get('error', header)}")
+        self.runs += 1
+        return Standby(exec_sock=socks[0], watch_sock=socks[1], pid=int(header.get("standby", 0)))
 
     def alive(self) -> bool:
         return not self.broken and self._proc.poll() is None
