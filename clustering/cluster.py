@@ -119,7 +119,8 @@ class BehaviourClustering:
         runnable = [k for k in programs if compiled[k].ok]
         not_compiled = [k for k in programs if compiled[k].status.value == "IE"]
         if not_compiled:
-            notes.append(f"{len(not_compiled)} program(s) could not be compiled (sandbox failure): not run")
+            notes.append(f"{len(not_compiled)} program(s) could not be compiled (sandbox failure: "
+                         f"{compiled[not_compiled[0]].message[:200]}): not run")
         # Per program: its outcomes on kept inputs. Non-compiling programs show their status.
         rows: dict[str, list[str]] = {k: [] for k in programs}
         kept: list[GeneratedInput] = []
@@ -204,7 +205,7 @@ class BehaviourClustering:
                 why = f"every input was dropped: most programs failed on each of {len(dropped)} inputs"
             reason = f"no usable inputs ({why}): programs grouped by compile outcome only"
         self._finish(candidates, keys, rows, kept, dropped, counter, generated, rounds, stop, reason,
-                     len(programs), time.monotonic() - start)
+                     len(programs), time.monotonic() - start, notes)
         return self
 
     def _column(self, results: list[RunResult], limits: Limits, problem: ClusteringProblem, item: GeneratedInput,
@@ -254,7 +255,7 @@ class BehaviourClustering:
 
     def _finish(self, candidates: list[ClusterCandidate], keys: list[str], rows: dict[str, list[str]],
                 kept: list[GeneratedInput], dropped: list[DroppedInput], counter: RunCounter, generated: int,
-                rounds: int, stop: str, reason: str, n_programs: int, wall_s: float) -> None:
+                rounds: int, stop: str, reason: str, n_programs: int, wall_s: float, notes: list[str]) -> None:
         signatures = [tuple(rows[k]) for k in keys]
         groups = group_by_signature(signatures) if candidates else []
         clusters: list[Cluster] = []
@@ -274,7 +275,9 @@ class BehaviourClustering:
         self.inputs_ = tuple(kept)
         self.dropped_ = tuple(dropped)
         self.reason_ = reason
-        self.result_ = ClusteringResult(self.clusters_, self.labels_, self.inputs_, self.dropped_, cost, reason)
+        self.notes_ = tuple(notes)
+        self.result_ = ClusteringResult(self.clusters_, self.labels_, self.inputs_, self.dropped_, cost, reason,
+                                        self.notes_)
 
     def to_json(self) -> dict[str, Any]:
         if not hasattr(self, "result_"):

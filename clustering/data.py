@@ -144,6 +144,7 @@ class ClusteringResult:
     dropped: tuple[DroppedInput, ...]
     cost: ClusteringCost
     reason: str = ""  # set when the outcome is degenerate (one cluster or none) and why
+    notes: tuple[str, ...] = ()  # what went wrong on the way (a generator failing, a sandbox failure)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,4 +154,5 @@ class ClusteringResult:
             "dropped": [d.to_json() for d in self.dropped],
             "cost": self.cost.to_json(),
             "reason": self.reason,
+            "notes": list(self.notes),
         }

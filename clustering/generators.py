@@ -225,14 +225,10 @@ class StructureGenerator:
                     # A tree's edges stay as they are: changing one would rarely leave a tree.
                     out.extend(g for g in got if not (tree and g[1] is rep[0] and g[2] in (0, 1)))
 
-    def _mutate_token(self, dom: Domain, token: str, rng: random.Random) -> str:
+    def _mutate_token(self, dom: Domain, token: str, rng: random.Random, env: dict[str, float]) -> str:
         if dom.kind == "int":
-            lo, hi = dom.range({})
-            value = int(token) + rng.choice((-1, 1))
-            if dom.lo is not None and dom.lo.var is None:
-                value = max(value, int(lo))
-            if dom.hi is not None and dom.hi.var is None:
-                value = min(value, int(hi))
+            lo, hi = dom.range(env)  # statement bounds (relative ones under this input), else the samples'
+            value = min(max(int(token) + rng.choice((-1, 1)), math.ceil(lo)), math.floor(hi))
             return str(value)
         if dom.kind == "float":
             return self._format(dom, float(token) + rng.choice((-1, 1)) * 10 ** -(dom.decimals or 1))
@@ -273,10 +269,20 @@ class StructureGenerator:
                 container[a], container[b] = container[b], container[a]
             else:
                 old = container[j]
-                container[j] = self._mutate_token(self.domains[name], container[j], rng)
+                container[j] = self._mutate_token(self.domains[name], container[j], rng, self._env_of(values))
                 if self._breaks_differs(name, container, j):
                     container[j] = old
         return GeneratedInput(render(self.structure, values), "mutation", f"{changes} change(s)")
+
+    def _env_of(self, values: list) -> dict[str, float]:
+        """Top-level integers of a parsed input by variable and statement name (for relative bounds)."""
+        env: dict[str, float] = {}
+        for item, value in zip(self.structure.items, values):
+            if isinstance(item, Scalars):
+                for t, token in zip(item.tokens, value):
+                    if t.kind == "int":
+                        self._env_set(env, t.name, int(token))
+        return env
 
     def _breaks_differs(self, name: str, container: list, j: int) -> bool:
         """A mutated token now equal to a token of its line it must differ from (`a_i ≠ b_i`)."""

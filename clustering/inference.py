@@ -130,10 +130,10 @@ def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: boo
             if count < 2 or i + count > len(lines):
                 continue
             block = lines[i:i + count]
-            kinds = {tuple(token_kind(t) for t in toks) for toks in block}
+            kinds = {tuple(_relaxed_kind(t) for t in toks) for toks in block}
             bodies: list[Item] = []
             if len(kinds) == 1:
-                bodies = _line_options(lines[i], env, namer, False, in_repeat=True)
+                bodies = _line_options(_representative(block), env, namer, False, in_repeat=True)
             elif all(_counted(toks) for toks in block):
                 kind = next((token_kind(t) for toks in block for t in toks[1:]), "int")
                 n2 = namer.copy()
@@ -149,6 +149,19 @@ def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: boo
                 (out if length.offset == 0 else repeats_late).append((rep, i + count))
     lines_read = [(item, i + 1) for item in _line_options(lines[i], env, namer, first, in_repeat)]
     return out + repeats_late + lines_read
+
+
+def _relaxed_kind(token: str) -> str:
+    """Digit strings are alike whether or not they start with 0 ("010" and "100" in one grid)."""
+    return "digits" if token.isdigit() else token_kind(token)
+
+
+def _representative(block: list[list[str]]) -> list[str]:
+    """The line of a block to read the body from: one with zero-padded digits, if any (words)."""
+    for toks in block:
+        if any(token_kind(t) == "word" and t.isdigit() for t in toks):
+            return toks
+    return block[0]
 
 
 def _lengths_any(env: Env, off: int) -> list[Length]:

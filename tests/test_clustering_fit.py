@@ -53,7 +53,9 @@ def cands(*sources: str) -> list[ClusterCandidate]:
 def fit(backend, cache, candidates, problem=PROBLEM, **params) -> BehaviourClustering:
     params.setdefault("inputs_per_round", 8)
     params.setdefault("max_rounds", 3)
-    return BehaviourClustering(backend=backend, cache=cache, **params).fit(candidates, problem)
+    model = BehaviourClustering(backend=backend, cache=cache, **params).fit(candidates, problem)
+    print("notes:", model.notes_, "cost:", model.result_.cost)  # shown when a test fails
+    return model
 
 
 def test_correct_programs_group_and_near_misses_split(backend, cache):
@@ -79,7 +81,7 @@ def test_correct_programs_group_and_near_misses_split(backend, cache):
 def test_to_json_is_the_contract(backend, cache):
     model = fit(backend, cache, cands(SUM, WRONG_OVERFLOW))
     data = json.loads(json.dumps(model.to_json()))
-    assert set(data) == {"clusters", "labels", "inputs", "dropped", "cost", "reason"}
+    assert set(data) == {"clusters", "labels", "inputs", "dropped", "cost", "reason", "notes"}
     assert set(data["clusters"][0]) == {"index", "size", "members", "signature", "distinctions"}
     assert set(data["cost"]) == {"programs", "compiles", "runs", "wall_s", "rounds", "inputs_generated",
                                  "inputs_kept", "stop_reason"}
