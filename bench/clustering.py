@@ -55,6 +55,7 @@ class ProblemFigures:
     inputs: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)
     programs: int = 0
+    sandbox_failures: int = 0  # inputs dropped for IE, programs not compiled for IE (never behaviour)
     note: str = ""
 
 
@@ -113,6 +114,8 @@ def measure(backend: Backend, row: dict[str, Any], seed: int) -> ProblemFigures:
         fig.runs[mode], fig.wall_s[mode] = cost.runs, cost.wall_s
         fig.inputs[mode], fig.dropped[mode] = cost.inputs_kept, len(model.dropped_)
         fig.programs = cost.programs
+        fig.sandbox_failures += sum(1 for d in model.dropped_ if "(IE)" in d.reason)
+        fig.sandbox_failures += sum(1 for n in model.notes_ if "sandbox failure" in n)
     return fig
 
 
@@ -162,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                       + " ".join(f"{m}={fig.distinguished.get(m, 0)}" for m in MODES)
                       + f" | cohesive gen {fig.cohesive.get('generated', 0)}/{fig.accepted}"
                       + f" hid {fig.cohesive.get('hidden', 0)}/{fig.accepted}"
-                      + f" | runs {fig.runs.get('generated', 0)} {fig.note}", flush=True)
+                      + f" | runs {fig.runs.get('generated', 0)}"
+                      + (f" | sandbox failures {fig.sandbox_failures}" if fig.sandbox_failures else "")
+                      + f" {fig.note}", flush=True)
         table = growth(backend, clean[:5], [int(x) for x in args.growth.split(",") if x], args.seed)
     finally:
         backend.close()
@@ -170,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     rejected = sum(f.rejected for f in used)
     accepted = sum(f.accepted for f in used)
     print(f"\nproblems {len(figures)} (with an accepted survivor: {len(used)}), accepted survivors {accepted}, "
-          f"rejected survivors {rejected}, wall {time.monotonic() - start:.0f}s, backend {args.backend}")
+          f"rejected survivors {rejected}, wall {time.monotonic() - start:.0f}s, backend {args.backend}, "
+          f"problems with sandbox failures (IE) {sum(1 for f in figures if f.sandbox_failures)}")
     print(f"{'inputs':10} {'distinguishing':>15} {'cohesion':>9} {'runs/problem':>13} {'wall s/problem':>15} "
           f"{'inputs kept':>12}")
     for mode in MODES:

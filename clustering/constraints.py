@@ -188,6 +188,18 @@ def parse_bounds(statement: str) -> dict[str, Bound]:
             if x in bounds and y:
                 old = bounds[x]
                 bounds[x] = Bound(x, old.los, old.his, old.indexed, old.length, old.order, old.differs + (y,))
+    # Bounds stated in words, for whatever the formulas leave unbounded: "its length doesn't exceed 100",
+    # "the numbers do not exceed 10000 in absolute value".
+    words = text.lower().replace("’", "'")
+    m = re.search(rf"length (?:of [\w ]{{1,30}}?)?(?:does not|doesn't|do not|don't|will not|won't|can't|cannot) "
+                  rf"exceed ({_NUM})", words)
+    if m:
+        bounds.setdefault("*length", Bound("*length", (Expr(None, 1),), (Expr(None, _number(m.group(1))),),
+                                           length=True, order=10**9))
+    m = re.search(rf"(?:do not|does not|don't|doesn't) exceed ({_NUM}) (?:in|by) (?:their )?absolute value", words)
+    if m:
+        b = _number(m.group(1))
+        bounds.setdefault("*abs", Bound("*abs", (Expr(None, -b),), (Expr(None, b),), indexed=True, order=10**9))
     # Names are matched to variables in the order the text introduces them ("n, m and k").
     for key, b in list(bounds.items()):
         bounds[key] = Bound(key, b.los, b.his, b.indexed, b.length, _first_mention(text, key.strip("|"), b.order),
@@ -214,7 +226,8 @@ def _first_mention(text: str, name: str, default: int) -> int:
 def alphabet_hint(statement: str) -> str | None:
     """Letters the statement promises strings are made of, or None when it does not say."""
     text = _input_section(statement).lower()
-    lower = "lowercase" in text or "small latin" in text or "small english" in text or "small letters" in text
+    lower = any(w in text for w in ("lowercase", "lower-case", "lower case", "small latin", "small english",
+                                     "small letters"))
     upper = "uppercase" in text or "capital" in text or "large latin" in text
     digits = "digits" in text
     chars = ""

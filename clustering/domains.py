@@ -142,7 +142,9 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
         parse(structure, text, obs)
     variables: list[tuple[str, str, bool]] = []
     _variables(structure.items, False, variables)
-    bounds = sorted(parse_bounds(statement).values(), key=lambda b: b.order)
+    parsed = parse_bounds(statement)
+    in_words = {k: parsed.pop(k) for k in ("*length", "*abs") if k in parsed}
+    bounds = sorted(parsed.values(), key=lambda b: b.order)
     plain = [b for b in bounds if not b.indexed and not b.length]
     indexed = [b for b in bounds if b.indexed and not b.length]
     lengths = [b for b in bounds if b.length]
@@ -165,6 +167,11 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
                 if _fits(pool[j], values):
                     matched, pointers[pool_name] = pool[j], j + 1
                     break
+        if matched is None and kind == "text" and "*length" in in_words and _fits(in_words["*length"], values):
+            matched = in_words["*length"]
+        elif (matched is None and kind in ("int", "float") and element and name not in sizing
+              and "*abs" in in_words and _fits(in_words["*abs"], values)):
+            matched = in_words["*abs"]
         if kind == "text" or (kind == "word"):
             chars = sorted(set("".join(seen)))
             alphabet = "".join(chars) or string.ascii_lowercase
