@@ -292,9 +292,15 @@ class RunCgroup:
     def set_limits(self, *, memory_bytes: int, max_processes: int) -> None:
         if self.version == 1:
             mem = self.path("memory")
-            _write(mem / "memory.limit_in_bytes", str(memory_bytes))
-            if (mem / "memory.memsw.limit_in_bytes").exists():
-                _write(mem / "memory.memsw.limit_in_bytes", str(memory_bytes))
+            # v1 keeps memory <= memory+swap at every step: raise memsw first, lower memory first.
+            order = ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+            if (mem / order[1]).exists():
+                current = int(_read(mem / order[0]).strip() or 0)
+                if memory_bytes > current:
+                    order.reverse()
+            for name in order:
+                if (mem / name).exists():
+                    _write(mem / name, str(memory_bytes))
             _write(self.path("pids") / "pids.max", str(max_processes))
         else:
             d = self.path("memory")
