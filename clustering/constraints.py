@@ -74,6 +74,18 @@ def _prepare(text: str) -> str:
 
 
 def _number(text: str) -> float:
+    """The value of a constraint's number, clamped to 64-bit magnitudes (10^100000 means "huge")."""
+    try:
+        value = _raw_number(text)
+    except (OverflowError, ValueError):
+        value = float("inf") if not text.strip().startswith("-") else float("-inf")
+    return max(-LIMIT, min(LIMIT, value))
+
+
+LIMIT = 10.0**18
+
+
+def _raw_number(text: str) -> float:
     t = text.replace(" ", "")
     if "^" in t:
         mant, _, exp = t.partition("^")

@@ -168,6 +168,13 @@ def _parse_items(items: Sequence[Item], lines: list[list[str]], i: int, env: dic
                 reps.append(rep)
             values.append(reps)
             continue
+        if isinstance(item, Array):
+            try:
+                if item.length.value(env) == 0:  # an empty array's line is blank, and blank lines are dropped
+                    values.append([])
+                    continue
+            except KeyError:
+                return None
         if i >= len(lines):
             return None
         toks = lines[i]
