@@ -428,3 +428,34 @@ def test_missing_bwrap_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(UnsafeSandboxError, match="bubblewrap") as info:
         open_backend("native", insecure=True)
     assert "apt-get install bubblewrap" in info.value.hint
+
+
+# -- both program launchers ---------------------------------------------------------------------------
+@pytest.mark.parametrize("helper", [True, False], ids=["exec-helper", "python-launcher"])
+def test_both_launchers_give_the_same_results(helper: bool, bins: dict[str, Path], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CPAGENT_SANDBOX_HELPER", "1" if helper else "0")
+    try:
+        backend = NativeBackend(slots=1)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        if helper and backend.config.helper is None:
+            pytest.skip("no C compiler to build the exec helper")
+        assert (backend.config.helper is not None) == helper
+        data = tmp_path / "in.txt"
+        data.write_text("2 3\n")
+        results = [backend.run(c_run(bins, "sum", stdin=data)) for _ in range(3)]
+        assert all((r.status, r.stdout) == (Status.OK, b"5\n") for r in results)
+        r = backend.run(c_run(bins, "segv"))
+        assert (r.status, r.signal) == (Status.RE, signal.SIGSEGV)
+        r = backend.run(sh("echo $0; ls /proc/self/fd | wc -l; grep -E 'CapEff|NoNewPrivs|Seccomp:' /proc/self/status",
+                           env=(("PATH", "/usr/bin:/bin"), ("X", "1"))))
+        lines = r.stdout.decode().split()
+        assert lines[0] == "/bin/sh" and int(lines[1]) <= 5  # 0, 1, 2, and ls's own directory fd
+        assert "0000000000000000" in lines and "NoNewPrivs:" in r.stdout.decode()
+        assert r.stdout.decode().split("Seccomp:")[1].split()[0] == "2"
+        missing = backend.run(RunSpec(command=("./nonexistent",)))
+        assert missing.status is Status.IE and "nonexistent" in missing.message
+    finally:
+        backend.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from sandbox.errors import UnsafeSandboxError
 from sandbox.native import layers, runner
 from sandbox.native.bwrap import PYTHON, find_bwrap, system_mounts
 from sandbox.native.cgroups import CgroupManager, CgroupStats, RunCgroup
+from sandbox.native.helper_build import helper_binary
 from sandbox.native.seccomp import filter_bpf
 from sandbox.native.slot import Slot, SlotBroken, SlotConfig, Standby, recv_frame
 from sandbox.native.status import Observation, classify
@@ -41,6 +43,36 @@ def _env_flag(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def helper_request(req: dict[str, Any], blobs: Sequence[bytes]) -> bytes:
+    """The exec helper's request (see helper.c): length-prefixed fields in host byte order."""
+    out = bytearray()
+
+    def u32(v: int) -> None:
+        out.extend(struct.pack("=I", v))
+
+    def text(b: bytes) -> None:
+        u32(len(b))
+        out.extend(b)
+
+    u32(len(req["argv"]))
+    for a in req["argv"]:
+        text(os.fsencode(a))
+    u32(len(req["env"]))
+    for k, v in req["env"]:
+        text(os.fsencode(f"{k}={v}"))
+    u32(len(req["files"]))
+    for f in req["files"]:
+        text(os.fsencode(f["name"]))
+        u32(0o755 if f["exec"] else 0o644)
+        out.extend(struct.pack("=i", f.get("fd", -1)))
+        text(blobs[f["blob"]] if "blob" in f else b"")
+    out.extend(struct.pack("=ii", req["stdin_fd"], req["stdout_fd"]))
+    out.extend(struct.pack("=QQQQQ", int(req["cpu_s"]) + 2, req["fsize"], req["stack"], req["nofile"],
+                           req["address_space"] or 0))
+    u32(req["tmpfs_mb"])
+    return struct.pack("=I", len(out)) + bytes(out)
 
 
 class SlotPool:
@@ -149,7 +181,8 @@ class NativeBackend(Backend):
         self.missing_layers = tuple(m.name for m in missing)
         self.secure = not missing
         self.config = SlotConfig(bwrap=bwrap, mounts=system_mounts(), seccomp_bpf=bpf, zygote=self.zygote,
-                                 host_uid=layers.sandbox_uid())
+                                 host_uid=layers.sandbox_uid(),
+                                 helper=helper_binary() if _env_flag("CPAGENT_SANDBOX_HELPER", True) else None)
         self.pool = SlotPool(self.config, self.slots)
         self._remover = ThreadPoolExecutor(max_workers=1, thread_name_prefix="native-cgroup-remover")
 
@@ -230,22 +263,39 @@ class NativeBackend(Backend):
                 b_req["relay_fd"] = len(b_fds)
                 b_fds.append(relay_fd)
             try:
-                cg = self._cgroup_for(slot, spec)
+                if not slot.prepared:
+                    self._prepare(slot, spec)
+                standby = slot.take_standby()
+                if standby.kind != self._kind(spec):
+                    # Made for a different kind of run (a switch between Python and compiled
+                    # programs): make the right one, so that how a program runs never depends on
+                    # what ran before it. Costs one slower run per switch.
+                    standby.close()
+                    stale, slot.next_cgroup = slot.next_cgroup, None
+                    if stale is not None:
+                        self._remover.submit(stale.remove)
+                    self._prepare(slot, spec)
+                    standby = slot.take_standby()
+                cg, slot.next_cgroup = slot.next_cgroup, None
                 if cg is not None:
+                    # C already sits in this cgroup; its parent does not when the helper execs in place.
+                    waiting_parent = standby.kind == "python" and not self._python(spec)
+                    cg.set_limits(memory_bytes=spec.memory_mb * MiB,
+                                  max_processes=spec.max_processes + (1 if waiting_parent else 0))
                     cpu_fd = cg.open_cpu_fd()
                     own.append(cpu_fd)
                     b_req.update(cpu_fd=len(b_fds), cgroup_v2=cg.version == 2)
                     b_fds.append(cpu_fd)
-            except OSError as exc:
-                return RunResult(Status.IE, backend=self.name, message=f"cannot create the run's cgroup: {exc}")
-            try:
-                standby = slot.take_standby()
                 baseline = cg.start_measuring() if cg is not None else 0.0
+                b_req["cpu_base"] = baseline  # what the standby used while waiting is not the program's
                 b_req["t0"] = time.monotonic()
-                standby.send(standby.exec_sock, c_req, c_blobs, c_fds)
+                if standby.kind == "helper":
+                    standby.send(standby.exec_sock, {}, [], c_fds, raw=helper_request(c_req, c_blobs))
+                else:
+                    standby.send(standby.exec_sock, c_req, c_blobs, c_fds)
                 standby.send(standby.watch_sock, b_req, [], b_fds)
                 if self.warm:
-                    self._prepare(slot, None)  # the next run's standby is made while this one runs
+                    self._prepare(slot, spec)  # the next run's standby is made while this one runs
             except (SlotBroken, OSError) as exc:
                 slot.kill()
                 return RunResult(Status.IE, backend=self.name, message=f"sandbox slot failed: {exc}")
@@ -276,25 +326,25 @@ class NativeBackend(Backend):
             if cg is not None:
                 self._remover.submit(cg.remove)  # rmdir waits for the kernel: off the caller's path
 
-    def _cgroup_for(self, slot: Slot, spec: RunSpec) -> RunCgroup | None:
-        """The run's cgroup: the one the slot's standby already joined, or a new one (then prepared)."""
-        if not slot.prepared:
-            self._prepare(slot, spec)
-        cg, slot.next_cgroup = slot.next_cgroup, None
-        if cg is not None:
-            cg.set_limits(memory_bytes=spec.memory_mb * MiB, max_processes=self._processes(spec))
-        return cg
+    def _kind(self, spec: RunSpec) -> str:
+        """Which standby serves `spec`: the exec helper for compiled programs, the runner for Python."""
+        return "helper" if self.config.helper is not None and not self._python(spec) else "python"
 
-    def _prepare(self, slot: Slot, spec: RunSpec | None) -> None:
-        """Create a cgroup (when there are cgroups) and ask the slot's runner for a standby inside it."""
+    def _prepare(self, slot: Slot, spec: RunSpec) -> None:
+        """Create a cgroup (when there are cgroups) and ask the slot's runner for a standby inside it.
+
+        The standby's kind follows `spec` (the next run is most often like this one): the exec
+        helper for compiled programs, a forked runner process for Python (the zygote). A wrong guess
+        costs speed only: the helper execs python3, the runner process spawns a binary.
+        """
         cg = None
         procs: list[int] = []
+        kind = self._kind(spec)
         if self.cgroups is not None:
-            memory = (spec.memory_mb if spec is not None else 256) * MiB
-            cg = self.cgroups.create(memory_bytes=memory, max_processes=self._processes(spec) if spec else 1)
+            cg = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes + 1)
             procs = cg.open_procs_fds()
         try:
-            slot.prepare(procs, cg)
+            slot.prepare(procs, cg, kind)
         except SlotBroken:
             if cg is not None:
                 cg.remove()
@@ -310,9 +360,6 @@ class NativeBackend(Backend):
         return runner.zygote_plan({"argv": list(spec.command), "env": [list(kv) for kv in spec.env]},
                                   executable=PYTHON) is not None
 
-    def _processes(self, spec: RunSpec) -> int:
-        """pids.max: the program's own, plus the waiting parent that spawned it (not for the zygote)."""
-        return spec.max_processes + (0 if self._python(spec) else 1)
 
     def _result(
         self, spec: RunSpec, reply: dict[str, Any], blobs: list[bytes], stats: CgroupStats | None, leftover: int

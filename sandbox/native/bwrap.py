@@ -56,7 +56,10 @@ def find_bwrap() -> str | None:
     return shutil.which("bwrap") or (os.path.exists("/usr/bin/bwrap") and "/usr/bin/bwrap") or None
 
 
-def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int) -> list[str]:
+HELPER_PATH = "/.cpagent/exec-helper"
+
+
+def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int, helper_fd: int | None = None) -> list[str]:
     """The full bwrap argv of one slot, ending with the runner's command."""
     argv = [
         bwrap,
@@ -79,6 +82,7 @@ def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int) -
         "--proc", "/proc", "--dev", "/dev",
         "--tmpfs", "/tmp", "--dir", "/work",
         "--ro-bind-data", str(runner_fd), RUNNER_PATH,
+        *(["--perms", "0555", "--ro-bind-data", str(helper_fd), HELPER_PATH] if helper_fd is not None else []),
         "--chdir", "/work",
         "--remount-ro", "/",
         PYTHON, RUNNER_PATH, str(sock_fd),

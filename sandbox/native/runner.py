@@ -496,7 +496,21 @@ def read_cpu(fd, v2):
     return 0.0
 
 
-def init_b(chan, c_chan, procs_fds, bpf):
+HELPER = "/.cpagent/exec-helper"
+
+
+def start_helper(c_chan, procs_fds, bpf, out_w, err_w, error_w):
+    """In the forked child: become the exec helper (small, so the program's exec is cheap)."""
+    bpf_fd = os.memfd_create("seccomp", 0)
+    os.write(bpf_fd, bpf)
+    os.lseek(bpf_fd, 0, os.SEEK_SET)
+    keep = [c_chan.fileno(), error_w, bpf_fd, out_w, err_w] + list(procs_fds)
+    for fd in keep:
+        os.set_inheritable(fd, True)
+    os.execv(HELPER, [HELPER] + [str(fd) for fd in keep])
+
+
+def init_b(chan, c_chan, procs_fds, bpf, kind="python"):
     """PID 1 of a run: private file systems, the standby C, then watching the run and reporting it.
 
     B reads the program's stdout and stderr (enforcing the output limit), polls the cgroup's CPU
@@ -523,6 +537,12 @@ def init_b(chan, c_chan, procs_fds, bpf):
         chan.close()
         if setup_error:
             os._exit(0)
+        if kind == "helper":
+            try:
+                start_helper(c_chan, procs_fds, bpf, out_w, err_w, error_w)
+            except BaseException as exc:  # noqa: BLE001
+                os.write(error_w, ("Estarting the exec helper: %s" % exc).encode())
+                os._exit(127)
         child_c(c_chan, procs_fds, bpf, out_w, err_w, error_w)
     c_chan.close()
     for fd in [out_w, err_w, error_w] + list(procs_fds):
@@ -555,6 +575,7 @@ def watch(req, fds, pid, out_r, err_r, error_r):
     out_limit, err_limit = int(req["output_limit"]), int(req["stderr_limit"])
     wall_limit, cpu_limit = float(req["wall_s"]), float(req["cpu_s"])
     v2 = req.get("cgroup_v2", False)
+    cpu_base = float(req.get("cpu_base", 0.0))
     streams = {out_r: bytearray(), err_r: bytearray()}
     limits = {out_r: out_limit, err_r: err_limit}
     truncated = {out_r: False, err_r: False}
@@ -571,7 +592,7 @@ def watch(req, fds, pid, out_r, err_r, error_r):
         if not killed:
             if now - start >= wall_limit:
                 killed = "wall"
-            elif cpu_fd >= 0 and read_cpu(cpu_fd, v2) > cpu_limit:
+            elif cpu_fd >= 0 and read_cpu(cpu_fd, v2) - cpu_base > cpu_limit:
                 killed = "cpu"
             if killed:
                 kill_run()
@@ -669,7 +690,7 @@ def relay(fd, pending, poller):
 SOCK_FD = -1
 
 
-def make_standby(procs_fds, bpf):
+def make_standby(procs_fds, bpf, kind="python"):
     """Clone the next run's B (and through it C); returns B's pid and the host's two sockets."""
     b_host, b_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     c_host, c_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -679,7 +700,7 @@ def make_standby(procs_fds, bpf):
             b_host.close()
             c_host.close()
             os.close(SOCK_FD)
-            init_b(b_end, c_end, procs_fds, bpf)
+            init_b(b_end, c_end, procs_fds, bpf, kind)
         finally:
             os._exit(0)
     b_end.close()
@@ -731,8 +752,9 @@ def main():
         if req.get("op") == "ping":
             send_frame(sock, {"pong": True})
             continue
+        kind = "helper" if req.get("kind") == "helper" and init.get("helper") and os.path.exists(HELPER) else "python"
         try:
-            pid, c_host, b_host = make_standby(fds, bpf)
+            pid, c_host, b_host = make_standby(fds, bpf, kind)
         except BaseException as exc:  # noqa: BLE001 - reported as IE, never as the program's
             socket.send_fds(sock, [b"S"], [])
             send_frame(sock, {"error": "%s: %s" % (type(exc).__name__, exc)})
@@ -743,7 +765,7 @@ def main():
                     pass
             continue
         socket.send_fds(sock, [b"S"], [c_host.fileno(), b_host.fileno()])
-        send_frame(sock, {"standby": pid})
+        send_frame(sock, {"standby": pid, "kind": kind})
         c_host.close()
         b_host.close()
 

@@ -37,6 +37,7 @@ class SlotConfig:
     seccomp_bpf: bytes
     zygote: bool = True
     host_uid: int | None = None  # run bwrap as this user (None: as ourselves)
+    helper: bytes | None = None  # the compiled exec helper (None: the runner's Python plays its part)
 
 
 def runner_source() -> bytes:
@@ -88,10 +89,15 @@ class Standby:
     exec_sock: socket.socket
     watch_sock: socket.socket
     pid: int
+    kind: str = "python"
 
-    def send(self, sock: socket.socket, header: dict[str, Any], blobs: Sequence[bytes], fds: Sequence[int]) -> None:
+    def send(self, sock: socket.socket, header: dict[str, Any], blobs: Sequence[bytes], fds: Sequence[int],
+             raw: bytes | None = None) -> None:
         socket.send_fds(sock, [b"F"], list(fds))
-        send_frame(sock, header, blobs)
+        if raw is not None:
+            sock.sendall(raw)
+        else:
+            send_frame(sock, header, blobs)
 
     def close(self) -> None:
         self.exec_sock.close()
@@ -110,25 +116,33 @@ class Slot:
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._log = tempfile.TemporaryFile(prefix="cpagent-slot-")
         runner_fd = os.memfd_create("cpagent-runner", 0)
+        helper_fd = os.memfd_create("cpagent-helper", 0) if config.helper else None
         try:
             os.write(runner_fd, runner_source())
             os.lseek(runner_fd, 0, os.SEEK_SET)
-            argv = slot_argv(config.bwrap, config.mounts, runner_fd=runner_fd, sock_fd=theirs.fileno())
+            if helper_fd is not None:
+                os.write(helper_fd, config.helper)  # type: ignore[arg-type]
+                os.lseek(helper_fd, 0, os.SEEK_SET)
+            argv = slot_argv(config.bwrap, config.mounts, runner_fd=runner_fd, sock_fd=theirs.fileno(),
+                             helper_fd=helper_fd)
             user_kw: dict[str, Any] = {}
             if config.host_uid is not None:
                 user_kw = dict(user=config.host_uid, group=config.host_uid, extra_groups=[])
             try:
                 self._proc = subprocess.Popen(
                     argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-                    pass_fds=(runner_fd, theirs.fileno()), close_fds=True, **user_kw,
+                    pass_fds=(runner_fd, theirs.fileno(), *([helper_fd] if helper_fd is not None else [])),
+                    close_fds=True, **user_kw,
                 )
             except OSError as exc:
                 raise SlotBroken(f"cannot start bubblewrap: {exc}") from exc
         finally:
             os.close(runner_fd)
+            if helper_fd is not None:
+                os.close(helper_fd)
             theirs.close()
         try:
-            send_frame(self._sock, {"zygote": config.zygote}, [config.seccomp_bpf])
+            send_frame(self._sock, {"zygote": config.zygote, "helper": config.helper is not None}, [config.seccomp_bpf])
             hello, _ = recv_frame(self._sock, time.monotonic() + START_TIMEOUT_S)
         except (SlotBroken, OSError) as exc:
             self.kill()
@@ -145,13 +159,17 @@ class Slot:
             return ""
         return text[-limit:] if text else "no output from bwrap"
 
-    def prepare(self, procs_fds: Sequence[int], cgroup: Any = None) -> None:
-        """Ask the runner for the next run's standby, placed in the cgroup of these `cgroup.procs` fds."""
+    def prepare(self, procs_fds: Sequence[int], cgroup: Any = None, kind: str = "python") -> None:
+        """Ask the runner for the next run's standby, placed in the cgroup of these `cgroup.procs` fds.
+
+        `kind` is "helper" (the exec helper will start the program) or "python" (a forked runner
+        process will, and can serve Python from the warm interpreter).
+        """
         if self.broken:
             raise SlotBroken("slot already broken")
         try:
             socket.send_fds(self._sock, [b"F"], list(procs_fds))
-            send_frame(self._sock, {"op": "prepare"})
+            send_frame(self._sock, {"op": "prepare", "kind": kind})
         except OSError as exc:
             self.kill()
             raise SlotBroken(f"the sandbox runner is gone: {exc}; {self.log_tail(500)}") from exc
@@ -181,7 +199,8 @@ class Slot:
                 sk.close()
             raise SlotBroken(f"the sandbox runner could not make a standby: {header.get('error', header)}")
         self.runs += 1
-        return Standby(exec_sock=socks[0], watch_sock=socks[1], pid=int(header.get("standby", 0)))
+        return Standby(exec_sock=socks[0], watch_sock=socks[1], pid=int(header.get("standby", 0)),
+                       kind=str(header.get("kind", "python")))
 
     def alive(self) -> bool:
         return not self.broken and self._proc.poll() is None

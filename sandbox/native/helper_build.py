@@ -1,0 +1,57 @@
+"""Build the exec helper (helper.c) once per machine, cached by the hash of its source and compiler.
+
+The helper is optional: without a C compiler the runner's Python process plays its part, with the
+same isolation but a few milliseconds more per run.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    try:
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("cpagent")) / "sandbox"
+    except ImportError:  # pragma: no cover - platformdirs is a dependency
+        return Path.home() / ".cache" / "cpagent" / "sandbox"
+
+
+@functools.lru_cache(maxsize=1)
+def helper_binary() -> bytes | None:
+    """The compiled helper's bytes, or None when it cannot be built here."""
+    source = resources.files("sandbox.native").joinpath("helper.c").read_bytes()
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        return None
+    try:
+        version = subprocess.run([cc, "--version"], capture_output=True, timeout=20).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    key = hashlib.sha256(source + version).hexdigest()[:16]
+    target = cache_dir() / f"exec-helper-{key}"
+    if target.is_file():
+        return target.read_bytes()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="cpagent-helper-") as tmp:
+            src = Path(tmp) / "helper.c"
+            src.write_bytes(source)
+            out = Path(tmp) / "helper"
+            proc = subprocess.run([cc, "-O2", "-Wall", "-o", str(out), str(src)], capture_output=True, timeout=120)
+            if proc.returncode != 0:
+                return None
+            partial = target.with_suffix(f".{os.getpid()}.tmp")
+            shutil.copyfile(out, partial)
+            os.replace(partial, target)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return target.read_bytes()
