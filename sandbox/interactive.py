@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from sandbox.backend import Backend
+from sandbox.backend import IE_RETRIES, Backend
 from sandbox.checkers.custom import verdict_of_exit
 from sandbox.checkers.result import CheckResult
 from sandbox.spec import MiB, RunResult, RunSpec
@@ -31,9 +31,15 @@ from sandbox.verdict import Status, Verdict, verdict_of_status
 
 
 def run_pair(backend: Backend, solution: RunSpec, interactor: RunSpec) -> tuple[RunResult, RunResult]:
-    if type(backend).run_interactive is Backend.run_interactive and backend.name == "unsafe":
-        return run_pair_unsafe(solution, interactor)
-    return backend.run_interactive(solution, interactor)
+    """Run the pair; a sandbox failure (IE on either side) is retried like `Backend.run` retries."""
+    for _ in range(IE_RETRIES + 1):
+        if type(backend).run_interactive is Backend.run_interactive and backend.name == "unsafe":
+            sol, inter = run_pair_unsafe(solution, interactor)
+        else:
+            sol, inter = backend.run_interactive(solution, interactor)
+        if Status.IE not in (sol.status, inter.status):
+            break
+    return sol, inter
 
 
 def pair_verdict(solution: RunResult, interactor: RunResult) -> tuple[Verdict, str]:
