@@ -8,7 +8,8 @@ tolerance 1e-6 for the problems labelled `tokens_float_1e-6`), stdin fed from a 
 
 Time limits: the problem's own limit times `--time-multiplier` (default 1.5, because this shared
 2-core machine is slower than Codeforces' judges and other people's jobs run beside ours); problems
-whose limit is missing (0 in the data) get 2 s. The wall limit is the backend's default (2 x CPU + 1 s).
+whose limit is missing (0 in the data) get 2 s. The wall limit is 10 times the CPU limit (`--wall-factor`):
+on a loaded machine a program waits for a core, and only its CPU time says it is too slow.
 
     python bench/judge_codeflaws.py                       # all clean problems (about 20 minutes)
     python bench/judge_codeflaws.py --sample 12 --json    # a fixed, evenly spread sample
@@ -36,6 +37,9 @@ from sandbox.judge import Judge, JudgeReport, JudgeTest  # noqa: E402
 DATA = REPO.parent / "shared" / "cp-data" / "codeflaws_dev.jsonl"
 DEFAULT_TIME_LIMIT_S = 2.0
 TIME_MULTIPLIER = 1.5
+# Wall limit per test, as a multiple of the CPU limit. Generous: on a shared, loaded machine a program's
+# wall clock runs while it waits for a core, and only CPU time says whether it is too slow.
+WALL_FACTOR = 10.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,8 @@ def _reason(report: JudgeReport) -> str:
     return "; ".join(bits)
 
 
-def judge_problem(judge: Judge, row: dict[str, Any], multiplier: float) -> tuple[Counter, list[Disagreement]]:
+def judge_problem(judge: Judge, row: dict[str, Any], multiplier: float,
+                  wall_factor: float = WALL_FACTOR) -> tuple[Counter, list[Disagreement]]:
     tests = [JudgeTest(f"{i + 1:02d}", t["input"].encode(), t["output"].encode())
              for i, t in enumerate(row["hidden_tests"])]
     accepted = row["correct_solutions"]
@@ -97,7 +102,8 @@ def judge_problem(judge: Judge, row: dict[str, Any], multiplier: float) -> tuple
     programs = [(s["code"], "c99") for s in accepted + rejected]
     limit = (row.get("time_limit_s") or DEFAULT_TIME_LIMIT_S) * multiplier
     reports = judge.judge_many(programs, tests, checker=checker_for(row), time_limit_s=limit,
-                               memory_mb=int(row.get("memory_mb") or 256), stop_at_first_failure=True)
+                               memory_mb=int(row.get("memory_mb") or 256), stop_at_first_failure=True,
+                               wall_time_s=max(3.0, wall_factor * limit))
     counts: Counter = Counter()
     problems: list[Disagreement] = []
     for k, (sub, report) in enumerate(zip(accepted + rejected, reports)):
@@ -114,14 +120,14 @@ def judge_problem(judge: Judge, row: dict[str, Any], multiplier: float) -> tuple
 
 
 def run(rows: list[dict[str, Any]], backend_name: str, insecure: bool, multiplier: float,
-        cache_dir: Path | None, progress: bool) -> dict[str, Any]:
+        cache_dir: Path | None, progress: bool, wall_factor: float = WALL_FACTOR) -> dict[str, Any]:
     totals: Counter = Counter()
     disagreements: list[Disagreement] = []
     start = time.monotonic()
     with open_backend(backend_name, insecure=insecure) as backend:
         judge = Judge(backend, CompileCache(cache_dir) if cache_dir else None)
         for n, row in enumerate(rows, 1):
-            counts, problems = judge_problem(judge, row, multiplier)
+            counts, problems = judge_problem(judge, row, multiplier, wall_factor)
             totals.update(counts)
             disagreements.extend(problems)
             if progress:
@@ -129,12 +135,16 @@ def run(rows: list[dict[str, Any]], backend_name: str, insecure: bool, multiplie
                       f"accepted AC, {counts['rejected_agree']}/{counts['rejected_total']} rejected non-AC"
                       + ("" if not problems else f"  <- {len(problems)} disagreement(s)"),
                       file=sys.stderr, flush=True)
+                for d in problems:
+                    print(f"    DISAGREE #{d.submission} ({d.label}): {d.verdict} on test {d.test}: {d.reason}",
+                          file=sys.stderr, flush=True)
     agree = totals["accepted_agree"] + totals["rejected_agree"]
     total = totals["accepted_total"] + totals["rejected_total"]
     return {
         "problems": len(rows),
         "backend": backend_name,
         "time_multiplier": multiplier,
+        "wall_factor": wall_factor,
         "accepted": {"agree": totals["accepted_agree"], "total": totals["accepted_total"]},
         "rejected": {"agree": totals["rejected_agree"], "total": totals["rejected_total"]},
         "agreement": round(agree / total, 6) if total else 1.0,
@@ -149,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=0, help="judge a fixed, evenly spread sample of N problems")
     parser.add_argument("--problems", nargs="*", default=None, help="judge only these ids (e.g. cf/1A)")
     parser.add_argument("--time-multiplier", type=float, default=TIME_MULTIPLIER)
+    parser.add_argument("--wall-factor", type=float, default=WALL_FACTOR)
     parser.add_argument("--backend", default="native")
     parser.add_argument("--insecure", action="store_true")
     parser.add_argument("--cache-dir", type=Path, default=None, help="compile cache (default: the user cache)")
@@ -162,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = [r for r in rows if r["id"] in set(args.problems)]
     if args.sample:
         rows = evenly_spread(rows, args.sample)
-    summary = run(rows, args.backend, args.insecure, args.time_multiplier, args.cache_dir, progress=not args.json)
+    summary = run(rows, args.backend, args.insecure, args.time_multiplier, args.cache_dir, progress=not args.json,
+                  wall_factor=args.wall_factor)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

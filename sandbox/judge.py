@@ -106,6 +106,7 @@ class JudgeTask:
     input_file: str | None = None
     output_file: str | None = None
     stop_at_first_failure: bool = False
+    wall_time_s: float | None = None  # None: the backend's default (2 x CPU + 1 s, at least 3 s)
 
 
 def _safe_name(name: str | None, what: str) -> str | None:
@@ -146,19 +147,21 @@ class Judge:
     def judge(self, source: str, language: str, tests: Sequence[JudgeTest], *,
               checker: CheckerSpec = CheckerSpec(), time_limit_s: float = 1.0, memory_mb: int = 256,
               input_file: str | None = None, output_file: str | None = None,
-              interactor: tuple[str, str] | None = None, stop_at_first_failure: bool = False) -> JudgeReport:
+              interactor: tuple[str, str] | None = None, stop_at_first_failure: bool = False,
+              wall_time_s: float | None = None) -> JudgeReport:
         compiled = self.compile(source, language)
         return self.judge_compiled(compiled, tests, checker=checker, time_limit_s=time_limit_s,
                                    memory_mb=memory_mb, input_file=input_file, output_file=output_file,
-                                   interactor=interactor, stop_at_first_failure=stop_at_first_failure)
+                                   interactor=interactor, stop_at_first_failure=stop_at_first_failure,
+                                   wall_time_s=wall_time_s)
 
     def judge_compiled(self, compiled: Compiled, tests: Sequence[JudgeTest], *,
                        checker: CheckerSpec = CheckerSpec(), time_limit_s: float = 1.0, memory_mb: int = 256,
                        input_file: str | None = None, output_file: str | None = None,
                        interactor: tuple[str, str] | None = None,
-                       stop_at_first_failure: bool = False) -> JudgeReport:
+                       stop_at_first_failure: bool = False, wall_time_s: float | None = None) -> JudgeReport:
         problem = JudgeTask(tuple(tests), checker, time_limit_s, memory_mb, _safe_name(input_file, "input file"),
-                          _safe_name(output_file, "output file"), stop_at_first_failure)
+                            _safe_name(output_file, "output file"), stop_at_first_failure, wall_time_s)
         if interactor is not None:
             return self._judge_interactive(compiled, problem, interactor)
         return self._judge_batch([compiled], problem)[0]
@@ -166,14 +169,14 @@ class Judge:
     def judge_many(self, programs: Sequence[tuple[str, str] | Compiled], tests: Sequence[JudgeTest], *,
                    checker: CheckerSpec = CheckerSpec(), time_limit_s: float = 1.0, memory_mb: int = 256,
                    input_file: str | None = None, output_file: str | None = None,
-                   stop_at_first_failure: bool = False,
+                   stop_at_first_failure: bool = False, wall_time_s: float | None = None,
                    on_report: Callable[[int, JudgeReport], None] | None = None) -> list[JudgeReport]:
         """Many programs x the same tests, all runs spread over the backend's worker slots.
 
         `programs` are (source, language) pairs or already compiled programs; compiles run in parallel
         too. Reports come back in the order of `programs` (and to `on_report` as each completes)."""
         problem = JudgeTask(tuple(tests), checker, time_limit_s, memory_mb, _safe_name(input_file, "input file"),
-                          _safe_name(output_file, "output file"), stop_at_first_failure)
+                            _safe_name(output_file, "output file"), stop_at_first_failure, wall_time_s)
         compiled = self._compile_all(programs)
         return self._judge_batch(compiled, problem, on_report)
 
@@ -202,6 +205,8 @@ class Judge:
             spec = spec.with_(files=spec.files + (FileSpec(problem.input_file, content=test.input),))
         if problem.output_file:
             spec = spec.with_(collect=(problem.output_file,))
+        if problem.wall_time_s is not None:
+            spec = spec.with_(wall_time_s=problem.wall_time_s)
         return spec
 
     def _output(self, result: RunResult, problem: JudgeTask) -> bytes | None:
@@ -306,7 +311,7 @@ class Judge:
         if not inter.ok:
             raise SandboxError(f"the interactor could not be compiled: {inter.message[:300]}",
                                hint="run `cpagent doctor` to see which sandbox layer fails")
-        sol_wall = max(2.0 * problem.time_limit_s + 1.0, 3.0)
+        sol_wall = problem.wall_time_s or max(2.0 * problem.time_limit_s + 1.0, 3.0)
 
         def one(test: JudgeTest) -> TestOutcome:
             sol = compiled.run_spec(cpu_time_s=problem.time_limit_s, memory_mb=problem.memory_mb,
