@@ -117,11 +117,11 @@ def _term(text: str) -> tuple[str, Expr | None, bool, bool]:
 
 
 def _input_section(statement: str) -> str:
-    m = re.search(r"(?m)^\s*Input\s*$", statement)
+    m = re.search(r"(?m)^\s*(?:#+\s*)?Input\s*:?\s*$", statement)
     if not m:
         return statement
     rest = statement[m.end():]
-    end = re.search(r"(?m)^\s*(Output|Examples?|Note)\s*$", rest)
+    end = re.search(r"(?m)^\s*(?:#+\s*)?(Output|Examples?|Notes?)\s*:?\s*$", rest)
     return rest[: end.start()] if end else rest
 
 

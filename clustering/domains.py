@@ -57,15 +57,27 @@ class Domain:
     def hi(self) -> Expr | None:
         return next((e for e in self.his if e.var is None), None)
 
-    def range(self, env: dict[str, float]) -> tuple[float, float]:
-        """[lo, hi] under the values generated so far (relative bounds need their variable)."""
-        los = [v for e in self.los if (v := e.evaluate(env)) is not None]
-        his = [v for e in self.his if (v := e.evaluate(env)) is not None]
+    def range(self, env: dict[str, float], others: dict[str, "Domain"] | None = None,
+              depth: int = 0) -> tuple[float, float]:
+        """[lo, hi] under the values generated so far.
+
+        A bound on a variable not generated yet (`l <= r` while drawing l) goes through that
+        variable's own bounds (`r <= n`), so `l <= r <= n` still keeps l within n.
+        """
+        los = [v for e in self.los if (v := self._bound(e, env, others, depth, 0)) is not None]
+        his = [v for e in self.his if (v := self._bound(e, env, others, depth, 1)) is not None]
         lo = max(los) if los else None
         hi = min(his) if his else None
         lo = self.fallback_lo() if lo is None else lo
         hi = max(self.fallback_hi(), lo) if hi is None else hi
         return lo, max(lo, hi)
+
+    def _bound(self, e: Expr, env: dict[str, float], others: dict[str, "Domain"] | None, depth: int,
+               side: int) -> float | None:
+        value = e.evaluate(env)
+        if value is not None or e.var is None or not others or depth > 3 or e.var not in others:
+            return value
+        return others[e.var].range(env, others, depth + 1)[side] + e.value
 
     def describe(self) -> str:
         src = f"={self.statement_name}" if self.statement_name else ""

@@ -43,6 +43,7 @@ class StructureGenerator:
         self.domains = domains
         self.public = [p for p in public_inputs if parse(structure, p) is not None]
         self.config = config
+        self.by_statement = {d.statement_name: d for d in domains.values() if d.statement_name}
 
     # -- values --------------------------------------------------------------------------
     def _env_set(self, env: dict[str, float], name: str, value: float) -> None:
@@ -52,7 +53,7 @@ class StructureGenerator:
             env[dom.statement_name] = value
 
     def _number(self, dom: Domain, env: dict[str, float], mode: str, rng: random.Random) -> float:
-        lo, hi = dom.range(env)
+        lo, hi = dom.range(env, self.by_statement)
         if dom.kind == "int":
             lo, hi = math.ceil(lo), math.floor(hi)
             if hi < lo:
@@ -227,7 +228,7 @@ class StructureGenerator:
 
     def _mutate_token(self, dom: Domain, token: str, rng: random.Random, env: dict[str, float]) -> str:
         if dom.kind == "int":
-            lo, hi = dom.range(env)  # statement bounds (relative ones under this input), else the samples'
+            lo, hi = dom.range(env, self.by_statement)  # statement bounds (relative ones under this input), else the samples'
             value = min(max(int(token) + rng.choice((-1, 1)), math.ceil(lo)), math.floor(hi))
             return str(value)
         if dom.kind == "float":

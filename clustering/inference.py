@@ -60,6 +60,13 @@ def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repe
     if len(toks) == 1 and kinds[0] == "word":
         return [Text(namer.copy()("w"), length) for length in _lengths(len(toks[0]), env, (0,))] + [
             Text(namer.copy()("w"))]
+    if len(toks) == 1 and toks[0].isdigit() and len(toks[0]) >= 2:
+        # A digit string as long as an earlier integer is a word of digits ("1110101111" after n = 10).
+        texts: list[Item] = [Text(namer.copy()("w"), length) for length in _lengths(len(toks[0]), env, (0,))]
+        if texts and set(toks[0]) <= {"0", "1"}:
+            return texts + [Scalars((Token(f"s{namer.counts.get('s', 0)}", kinds[0]),))]
+        if texts:
+            return [Scalars((Token(f"s{namer.counts.get('s', 0)}", kinds[0]),))] + texts
     same = len(set(kinds)) == 1
     arrays: list[Item] = []
     if not first and same and (len(toks) >= 2 or kinds[0] != "word"):
@@ -111,8 +118,11 @@ def _choice(block: list[list[str]], namer: _Namer) -> "Choice | None":
         shape = tuple(token_kind(t) for t in toks[1:])
         if shapes.setdefault(toks[0], shape) != shape:
             return None
-    if not 2 <= len(shapes) <= 6 or len(shapes) == len(block):
+    if not 2 <= len(shapes) <= 4 or 2 * len(shapes) > len(block):
         return None
+    heads = list(shapes)
+    if not (all(token_kind(h) == "word" for h in heads) or all(h.isdigit() and len(h) == 1 for h in heads)):
+        return None  # commands are words ("alloc") or small type numbers ("1 x y", "2 x")
     n2 = namer.copy()
     name = n2("q")
     options = tuple((head, Scalars(tuple(Token(n2("s"), k) for k in shape))) for head, shape in shapes.items())
@@ -223,7 +233,8 @@ def _infer_multitest(lines: list[list[str]]) -> Structure | None:
     if t < 1 or t > len(lines) - 1:
         return None
     for size in range(1, 5):
-        namer, env, body, i = _Namer({"t": 1}), [("t0", t, 0, 0)], [], 1
+        # The number of tests sizes nothing inside a test: the body starts with no integers known.
+        namer, env, body, i = _Namer({"t": 1}), [], [], 1
         while len(body) < size and i < len(lines):
             item, i = _infer_one(lines, i, env, namer, first=False)
             body.append(item)
