@@ -46,7 +46,7 @@ import yaml
 from sandbox.backend import Backend, open_backend
 from sandbox.checkers.spec import CheckerSpec
 from sandbox.compile_cache import CompileCache
-from sandbox.compiler import Compiled, compile_source
+from sandbox.compiler import COMPILE_LIMITS, CompileLimits, Compiled, compile_source
 from sandbox.errors import SandboxError
 from sandbox.languages.detect import language_for_path
 from sandbox.spec import FileSpec, RunResult, RunSpec
@@ -123,6 +123,8 @@ class Case:
     check_host_space: bool = False
     stdin_repeat: tuple[str, int] | None = None
     backends: tuple[str, ...] = BACKENDS
+    #: stage compile: tighter limits than the defaults, so that bombs end in seconds (None: defaults)
+    compile_limits: CompileLimits | None = None
 
     @property
     def source_path(self) -> Path:
@@ -133,7 +135,7 @@ STAGES = ("run", "compile", "judge", "cli")
 REQUIREMENTS = ("victim", "loopback_server", "unix_servers", "pid_isolation", "sentinel", "inherited_fds")
 FAULTS = ("missing_file", "broken_bwrap", "fake_bwrap")
 CASE_KEYS = {"description", "checks", "language", "stage", "limits", "stdin", "stdin_repeat", "runs", "expect",
-             "requires", "collect", "judge", "fault", "check_host_space", "backends"}
+             "requires", "collect", "judge", "fault", "check_host_space", "backends", "compile_limits"}
 
 
 def _expect(data: dict[str, Any] | None, where: str) -> Expect:
@@ -193,6 +195,7 @@ def load_case(folder: Path) -> Case:
         output_file=judge.get("output_file"), fault=fault, check_host_space=bool(data.get("check_host_space")),
         stdin_repeat=(repeat["text"], int(repeat["times"])) if repeat else None,
         backends=tuple(data.get("backends") or BACKENDS),
+        compile_limits=CompileLimits(**data["compile_limits"]) if data.get("compile_limits") else None,
     )
     if not case.description or not case.checks:
         raise ValueError(f"{folder.name}: needs a description and what it checks")
@@ -782,7 +785,8 @@ def _stage_run(case: Case, ctx: Ctx, world: World) -> list[str]:
 def _stage_compile(case: Case, ctx: Ctx, world: World) -> list[str]:
     watch = Watch.start(world, ctx, case)
     source = ctx.fill(world, case.source_path.read_text())
-    compiled = compile_source(ctx.backend, source, case.language, cache=ctx.cache)
+    compiled = compile_source(ctx.backend, source, case.language, cache=ctx.cache,
+                              limits=case.compile_limits or COMPILE_LIMITS)
     e = case.steps[0].expect
     if e.compile_status and compiled.status.value not in e.compile_status:
         watch.problems.append(f"compile: status {compiled.status} (expected {'/'.join(e.compile_status)}): "

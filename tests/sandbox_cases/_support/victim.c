@@ -1,5 +1,6 @@
 /* A well-behaved neighbour run: it keeps a secret in its work directory, its /tmp and /dev/shm
- * for a while, so that a concurrent hostile run can try to find it. */
+ * for a while, so that a concurrent hostile run can try to find it. The copies are named
+ * hostile-pwned-* so that the runner notices (and removes) any that reach the host. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,7 +9,8 @@ int main(void) {
     FILE *f = fopen("victim_secret.txt", "r");
     if (!f || !fgets(secret, sizeof secret, f)) return 3;
     fclose(f);
-    const char *copies[] = {"/tmp/victim_secret.txt", "/dev/shm/victim_secret.txt", "victim_copy.txt"};
+    const char *copies[] = {"/tmp/hostile-pwned-victim_secret.txt", "/dev/shm/hostile-pwned-victim_secret.txt",
+                            "hostile-pwned-victim_copy.txt"};
     for (unsigned i = 0; i < sizeof copies / sizeof *copies; i++) {
         FILE *g = fopen(copies[i], "w");
         if (g) { fputs(secret, g); fclose(g); }

@@ -14,7 +14,7 @@ def walk(root, depth):
     except OSError:
         return
     for e in entries:
-        if e.name.startswith("victim_"):
+        if "victim_" in e.name:
             found.append(e.path)
         elif depth and e.is_dir(follow_symlinks=False) and e.path not in ("/proc", "/sys", "/usr", "/dev"):
             walk(e.path, depth - 1)
