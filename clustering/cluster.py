@@ -223,7 +223,7 @@ class BehaviourClustering:
             return
         if self.max_rounds == 0:
             return
-        structure = infer_structure(list(problem.public_inputs))
+        structure = infer_structure(list(problem.public_inputs), problem.statement)
         model: list[GeneratedInput] = []
         if self.policy is not None:
             model, model_notes = model_inputs(self.policy, backend, problem, self.seed, self.model, self.cache,

@@ -11,6 +11,7 @@ without breaking the layout.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from clustering.structure import (Array, Choice, CountedArray, Item, Length, Observations, Repeat, Scalars,
@@ -54,8 +55,10 @@ def _counted(toks: list[str]) -> bool:
             and len({token_kind(t) for t in toks[1:]}) <= 1)
 
 
-def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repeat: bool) -> list[Item]:
-    """Readings of one line, most likely first."""
+def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repeat: bool,
+                  used: frozenset[Length] = frozenset()) -> list[Item]:
+    """Readings of one line, most likely first. An `n - 1` length already used by an array comes
+    after plain scalars ("n - 1 integers" is usually one line, not every pair that follows)."""
     kinds = [token_kind(t) for t in toks]
     if len(toks) == 1 and kinds[0] == "word":
         return [Text(namer.copy()("w"), length) for length in _lengths(len(toks[0]), env, (0,))] + [
@@ -73,16 +76,18 @@ def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repe
         for length in _lengths(len(toks), env):
             if len(toks) >= 2 or length.offset == 0:
                 arrays.append(Array(namer.copy()("a"), kinds[0], length))
+    late = [a for a in arrays if isinstance(a, Array) and a.length.offset and a.length in used]
+    arrays = [a for a in arrays if a not in late]
     scalars = Scalars(tuple(Token(f"s{namer.counts.get('s', 0) + j}", k) for j, k in enumerate(kinds)))
     counted: list[Item] = []
     if not first and len(toks) >= 2 and _counted(toks):
         n2 = namer.copy()
         counted.append(CountedArray(n2("k"), n2("a"), kinds[1]))
     if in_repeat or len(toks) <= 1:
-        return [scalars] + counted + arrays
+        return [scalars] + counted + arrays + late
     if len(toks) >= 3:
-        return arrays[:1] + counted + [scalars] + arrays[1:]
-    return arrays[:1] + [scalars] + counted + arrays[1:]
+        return arrays[:1] + counted + [scalars] + arrays[1:] + late
+    return arrays[:1] + [scalars] + counted + arrays[1:] + late
 
 
 def _commit(item: Item, namer: _Namer) -> None:
@@ -130,7 +135,8 @@ def _choice(block: list[list[str]], namer: _Namer) -> "Choice | None":
 
 
 def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: bool,
-             in_repeat: bool = False) -> list[tuple[Item, int]]:
+             in_repeat: bool = False, arrays_first: bool = False,
+             used: frozenset[Length] = frozenset()) -> list[tuple[Item, int]]:
     """Every reading of the input at line i as (item, next line), most likely first."""
     out: list[tuple[Item, int]] = []
     repeats_late: list[tuple[Item, int]] = []
@@ -157,7 +163,9 @@ def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: boo
                 _commit(body, n2)
                 rep = Repeat(n2("r"), length, (body,))
                 (out if length.offset == 0 else repeats_late).append((rep, i + count))
-    lines_read = [(item, i + 1) for item in _line_options(lines[i], env, namer, first, in_repeat)]
+    lines_read = [(item, i + 1) for item in _line_options(lines[i], env, namer, first, in_repeat, used)]
+    if arrays_first:  # the statement speaks of "n - 1 integers", not "n - 1 lines"
+        return out + lines_read + repeats_late
     return out + repeats_late + lines_read
 
 
@@ -188,7 +196,9 @@ def _with_env(item: Item, toks: list[str], env: Env, line: int) -> Env:
 class _Search:
     """Depth-first search over readings of one sample, pruned by parsing every sample's prefix."""
 
-    def __init__(self, lines: list[list[str]], others: list[list[list[str]]], budget: int = 400) -> None:
+    def __init__(self, lines: list[list[str]], others: list[list[list[str]]], budget: int = 400,
+                 arrays_first: bool = False) -> None:
+        self.arrays_first = arrays_first
         self.lines = lines
         self.others = others
         self.budget = budget
@@ -203,7 +213,9 @@ class _Search:
     def run(self, items: tuple[Item, ...], i: int, env: Env, namer: _Namer) -> Structure | None:
         if i >= len(self.lines):
             return Structure(items) if self._prefix_ok(items, True) else None
-        for item, nxt in _options(self.lines, i, env, namer, first=(i == 0)):
+        used = frozenset(it.length for it in items if isinstance(it, Array))
+        for item, nxt in _options(self.lines, i, env, namer, first=(i == 0), arrays_first=self.arrays_first,
+                                  used=used):
             self.budget -= 1
             if self.budget < 0:
                 return None
@@ -247,8 +259,21 @@ def _infer_multitest(lines: list[list[str]]) -> Structure | None:
     return None
 
 
-def infer_structure(samples: Sequence[str]) -> Structure | None:
-    """The structure that parses every sample; inferred from the richest sample first. None if none."""
+def minus_one_arrays(statement: str) -> bool:
+    """Whether the statement sizes a line by `n - 1` numbers ("n - 1 integers p_2 ... p_n") rather
+    than `n - 1` lines (edges): the samples alone often cannot tell the two apart."""
+    text = statement.lower()
+    numbers = len(re.findall(r"\b[a-z]\s*-\s*1\s+(?:space-separated\s+|positive\s+|distinct\s+)?"
+                             r"(?:integers|numbers|values)", text))
+    lines = len(re.findall(r"\b[a-z]\s*-\s*1\s+(?:lines|edges|roads|pairs|rows)", text))
+    return numbers > lines
+
+
+def infer_structure(samples: Sequence[str], statement: str = "") -> Structure | None:
+    """The structure that parses every sample; inferred from the richest sample first. None if none.
+
+    `statement` only breaks ties the samples leave open (`n - 1` integers or `n - 1` lines).
+    """
     samples = [s for s in samples if s.strip()]
     if not samples:
         return None
@@ -260,7 +285,7 @@ def infer_structure(samples: Sequence[str]) -> Structure | None:
             return candidate
     for k in order:
         others = [parsed[j] for j in order if j != k]
-        found = _Search(parsed[k], others).run((), 0, [], _Namer())
+        found = _Search(parsed[k], others, arrays_first=minus_one_arrays(statement)).run((), 0, [], _Namer())
         if found is not None:
             return found
     return None

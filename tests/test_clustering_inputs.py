@@ -38,6 +38,13 @@ def test_several_samples_disambiguate():
     assert describe(samples) == "s0:int / a0[s0]:int / s1:int / s1x(s2:int s3:int s4:int)"
 
 
+def test_statement_breaks_the_n_minus_one_tie():
+    samples = ["3\n5 6\n1 2\n"]
+    assert describe(samples) == "s0:int / s0-1x(s1:int s2:int)"  # n - 1 edges, the usual reading
+    statement = "The second line contains n - 1 integers d_i. The third line contains a and b."
+    assert infer_structure(samples, statement).describe() == "s0:int / a0[s0-1]:int / s1:int s2:int"
+
+
 def test_commands_become_a_choice():
     structure = infer_structure(["6 10\nalloc 5\nalloc 3\nerase 1\nalloc 6\ndefragment\nalloc 6\n"])
     assert structure is not None
@@ -179,7 +186,7 @@ def test_real_problems_infer_and_generate_valid_inputs(cp_data):
         samples = [t["input"] for t in row["public_tests"]]
         statement = row.get("statement") or row.get("description") or ""
         parse_bounds(statement)
-        structure = infer_structure(samples)
+        structure = infer_structure(samples, statement)
         if structure is None:
             continue
         inferred += 1
