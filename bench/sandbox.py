@@ -145,7 +145,7 @@ def python_figures(runs: int, rounds: int) -> list[str]:
     ]
 
 
-def judge_figures() -> list[str]:
+def judge_figures(max_problems: int | None = None) -> list[str]:
     path = Path(__file__).with_name("sandbox_judge.py")
     if not path.exists():
         return ["(bench/sandbox_judge.py not present: compile and judge figures skipped)"]
@@ -159,7 +159,8 @@ def judge_figures() -> list[str]:
         if fn is None:
             lines.append(f"(bench/sandbox_judge.py has no {name}())")
             continue
-        lines.extend(str(x) for x in fn())
+        kwargs = {"max_problems": max_problems} if name == "judge_figures" and max_problems else {}
+        lines.extend(str(x) for x in fn(**kwargs))
     return lines
 
 
@@ -168,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200, help="runs per block (default 200)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating blocks per figure (default 5)")
     parser.add_argument("--skip-judge", action="store_true", help="only the sandbox's own figures")
+    parser.add_argument("--judge-problems", type=int, default=None,
+                        help="judge only the first N clean Codeflaws problems (default: all)")
     args = parser.parse_args(argv)
     try:
         load = os.getloadavg()[0]
@@ -180,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in python_figures(args.runs, args.rounds):
         print(line, flush=True)
     if not args.skip_judge:
-        for line in judge_figures():
+        for line in judge_figures(args.judge_problems):
             print(line, flush=True)
     return 0
 

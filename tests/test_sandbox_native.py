@@ -459,3 +459,41 @@ def test_both_launchers_give_the_same_results(helper: bool, bins: dict[str, Path
         assert missing.status is Status.IE and "nonexistent" in missing.message
     finally:
         backend.close()
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(proc.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for c in children.get(p, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def test_a_standby_killed_before_the_run_is_ie_not_a_verdict(bins: dict[str, Path]) -> None:
+    try:
+        backend = NativeBackend(slots=1)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        spec = c_run(bins, "true")
+        assert backend.run(spec).status is Status.OK
+        slot = backend.pool._idle[0]
+        time.sleep(0.3)  # the next run's standby (B and its C) is ready below the runner
+        tree = _descendants(slot.pid)
+        assert len(tree) >= 4, tree  # bwrap, runner, B, C
+        os.kill(tree[-1], signal.SIGKILL)  # the standby's program process, before any program ran
+        lost = backend._run_once(spec)
+        assert lost.status is Status.IE and "before the program started" in lost.message
+        assert backend.run(spec).status is Status.OK  # the slot carries on
+    finally:
+        backend.close()

@@ -275,6 +275,7 @@ int main(int argc, char **argv) {
         if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) fail("seccomp: %s", strerror(errno));
     }
     environ = env;
+    if (write(3, "R", 1) != 1) _exit(127); /* the program starts now: from here its fate is its own */
     execvp(args[0], args);
     fail("exec %s: %s", args[0], strerror(errno));
     return 127;

@@ -469,6 +469,7 @@ def child_c(chan, procs_fds, bpf, out_w, err_w, error_w):
         # fresh small address space instead of tearing down this interpreter's, which costs more
         # than the program itself for short runs. It inherits the cgroups, rlimits, dropped
         # capabilities, no_new_privs and the seccomp filter; C only waits for it and reports.
+        os.write(3, b"R")  # the program starts now: from here its fate is its own
         pid = os.posix_spawnp(req["argv"][0], req["argv"], env, setsid=True, setsigmask=(),
                               setsigdef=ALL_SIGNALS)
         _, status, rusage = os.wait4(pid, 0)
@@ -634,13 +635,20 @@ def watch(req, fds, pid, out_r, err_r, error_r):
         if not chunk:
             break
         info += chunk
+    # C's notes: "Z" (the zygote runs the program), "R" (the program is about to start), then
+    # "X[...]" (how a spawned program ended) or "E..." (setup failed: the sandbox's fault).
     zygote = info.startswith(b"Z")
+    started = zygote or info.startswith(b"R")
+    rest = info[1:] if started else info
     report = {"zygote": zygote, "exit_code": os.waitstatus_to_exitcode(status),
               "user_s": rusage.ru_utime, "sys_s": rusage.ru_stime}
-    if info.startswith(b"E"):
-        report["setup_error"] = info[1:].decode("utf-8", "replace")
-    elif info.startswith(b"X"):  # C spawned the program and reports how it ended
-        report["exit_code"], report["user_s"], report["sys_s"] = json.loads(info[1:])
+    if rest.startswith(b"E"):
+        report["setup_error"] = rest[1:].decode("utf-8", "replace")
+    elif rest.startswith(b"X"):  # C spawned the program and reports how it ended
+        report["exit_code"], report["user_s"], report["sys_s"] = json.loads(rest[1:])
+    elif not started:  # never a verdict for a program that did not run: IE, and the host retries
+        report["setup_error"] = "the run's process ended before the program started (status %d%s)" % (
+            report["exit_code"], ", stopped by the %s limit" % killed if killed else "")
     files = collect_files(req["collect"], int(req["fsize"]))
     report["files"] = [[n, e] for n, _, e in files]
     reply = {"wall_s": wall, "killed": killed, "report": report, "times": [got, ended, time.monotonic()],
