@@ -22,11 +22,12 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from policy_model import Tokenizer, Transformer, load_checkpoint, preset, save_checkpoint
+from policy_model import Tokenizer, Transformer, load_checkpoint, preset
 
 from pretrain._ckpt import TrainCheckpoints
 from pretrain._config import DataSource, TrainConfig
 from pretrain._corpus import read_documents
+from pretrain._export import export_policy
 from pretrain._loader import MixtureLoader, SourceSpec
 from pretrain._metrics import MetricsLog
 from pretrain._sdc import replay_check
@@ -147,10 +148,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None =
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.json").write_text(json.dumps({"train": cfg.to_json(), "model": mcfg.to_json()}, indent=2) + "\n")
         sets = [prepare_source(s, cfg, tokenizer, run_dir / "data") for s in cfg.data.sources]
-    if jax.process_count() > 1:
-        from jax.experimental import multihost_utils
-
-        multihost_utils.sync_global_devices("cpagent-data-packed")
+    _barrier("cpagent-data-packed")
     if not primary:
         sets = [prepare_source(s, cfg, tokenizer, run_dir / "data") for s in cfg.data.sources]
     if max(len(s) for s in sets) == 0:
@@ -189,8 +187,13 @@ def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None =
     log = MetricsLog(run_dir / "metrics.jsonl", resume_step=start, total=cfg.steps, enabled=primary,
                      progress=progress)
 
-    # 5. loop
+    # 5. loop. Compiled ahead of time, then every process waits for the others: a host that compiles
+    # more slowly must not make the first collective time out on the fast ones.
     T = loader.seq_len + 1
+    abstract_batch = jax.ShapeDtypeStruct((accum, micro, T), np.int32, sharding=bsh)
+    abstract_mask = jax.ShapeDtypeStruct((accum, micro, T), np.uint8, sharding=bsh)
+    step_fn = step_fn.lower(params, opt_state, abstract_batch, abstract_mask, np.int32(0)).compile()
+    _barrier("cpagent-step-compiled")
     last_loss, tokens_seen = float("nan"), 0
     every = cfg.checkpoint.every
     try:
@@ -225,12 +228,22 @@ def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None =
     # 6. export
     export = None
     if cfg.export:
+        _barrier("cpagent-trained")
         host = _gather(params)  # every process takes part in the gather; process 0 writes
         if primary:
-            export = str(export_policy(host, graphdef, mcfg, tokenizer, run_dir / cfg.export,
+            export = str(export_policy(host, mcfg, tokenizer, run_dir / cfg.export,
                                        {"trained_by": "cpagent train", "mode": cfg.mode, "steps": cfg.steps}))
     return TrainResult(run_dir=str(run_dir), steps=cfg.steps, resumed_from=latest, final_loss=last_loss,
                        tokens=tokens_seen, export=export, metrics=str(run_dir / "metrics.jsonl"))
+
+
+def _barrier(name: str) -> None:
+    """Wait for every process (through the coordination service, not a device collective, so there is
+    no short collective timeout while another host is still packing data or compiling)."""
+    if jax.process_count() > 1:
+        from jax._src import distributed
+
+        distributed.global_state.client.wait_at_barrier(name, timeout_in_ms=30 * 60 * 1000)
 
 
 def _gather(tree: Any) -> Any:
@@ -240,12 +253,3 @@ def _gather(tree: Any) -> Any:
 
         return jax.tree.map(np.asarray, multihost_utils.process_allgather(tree, tiled=True))
     return jax.tree.map(np.asarray, jax.device_get(tree))
-
-
-def export_policy(params: Any, graphdef: Any, mcfg: Any, tokenizer: Tokenizer, out: Path,
-                  metadata: dict[str, Any]) -> Path:
-    """Write the trained parameters as a policy checkpoint (the sampler's format)."""
-    from pretrain._step import to_model_tree
-
-    model = nnx.merge(graphdef, to_model_tree(params))
-    return save_checkpoint(out, model, tokenizer, metadata=metadata, overwrite=True)
