@@ -9,8 +9,40 @@ from agent.errors import CpagentError
 from agent.sources import CandidateSource, DatasetSource, PolicySource
 
 
+class _ExecutorAction(argparse.Action):
+    """`--executor ray[:ADDRESS]` becomes the `ray` sandbox backend (every node runs its native sandbox)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any,
+                 option_string: str | None = None) -> None:
+        from sandbox.errors import SandboxError
+        from sandbox.ray_backend import backend_for_executor
+
+        try:
+            name = backend_for_executor(str(value))
+        except SandboxError as exc:
+            parser.error(f"{exc.message} ({exc.hint})")
+        if name is not None and getattr(namespace, "backend", "native") not in ("native", name):
+            parser.error("--executor ray runs the native sandbox on every node: leave out --backend")
+        setattr(namespace, self.dest, value)
+        if name is not None:
+            namespace.backend = name
+
+
+class _BackendAction(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any,
+                 option_string: str | None = None) -> None:
+        if getattr(namespace, "executor", "local") != "local" and value != "native":
+            parser.error("--executor ray runs the native sandbox on every node: leave out --backend")
+        if getattr(namespace, "executor", "local") == "local":
+            setattr(namespace, self.dest, value)
+
+
 def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backend", default="native", help="sandbox backend: native (default), docker, unsafe")
+    parser.add_argument("--backend", default="native", action=_BackendAction,
+                        help="sandbox backend: native (default), docker, unsafe")
+    parser.add_argument("--executor", default="local", action=_ExecutorAction, metavar="local|ray[:ADDRESS]",
+                        help="where runs execute: local worker slots (default), or the sandbox slots of a Ray "
+                             "cluster's nodes (see docs/ray.md)")
     parser.add_argument("--insecure", action="store_true",
                         help="run untrusted code even when an isolation layer is missing")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="worker slots (default: one per core)")
