@@ -132,7 +132,7 @@ class Case:
 
 
 STAGES = ("run", "compile", "judge", "cli")
-REQUIREMENTS = ("victim", "loopback_server", "unix_servers", "pid_isolation", "sentinel", "inherited_fds")
+REQUIREMENTS = ("victim", "previous_victim", "loopback_server", "unix_servers", "pid_isolation", "sentinel", "inherited_fds")
 FAULTS = ("missing_file", "broken_bwrap", "fake_bwrap")
 CASE_KEYS = {"description", "checks", "language", "stage", "limits", "stdin", "stdin_repeat", "runs", "expect",
              "requires", "collect", "judge", "fault", "check_host_space", "backends", "compile_limits"}
@@ -374,20 +374,29 @@ def _is_runner(cmdline: bytes) -> bool:
     return cmdline.split(b"\0")[1:2] == [RUNNER_SCRIPT]
 
 
-RUNNER_SCRIPT = b"/.cpagent/runner.py"
+def _is_slot_tool(cmdline: bytes) -> bool:
+    """The slot's own machinery: the runner, its forks, or a helper it installed under /.cpagent/."""
+    return _is_runner(cmdline) or _argv0(cmdline).startswith(SLOT_DIR)
+
+
+SLOT_DIR = b"/.cpagent/"
+RUNNER_SCRIPT = SLOT_DIR + b"runner.py"
 STANDBY_DEPTH = 2  # the native runner keeps the next run's init and program process forked ahead
 
 
-def leftover_processes(mark: str, exempt: set[int]) -> dict[int, str]:
-    """Processes of a finished run still alive: carrying its marker in argv or environment, or
-    hanging below one of our sandbox slots (a run's process that outlived it).
+def leftover_processes(mark: str, exempt: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """Processes of a finished run still alive: those carrying its marker in argv or environment
+    (certainly the run's), and those hanging below one of our sandbox slots where only the slot's
+    machinery should be (a run's process that outlived it, e.g. a forked Python program).
 
     A native slot is `bwrap -> bwrap -> python3 runner.py`, and its runner keeps a standby for the
-    next run (two forks of itself, not yet exec'd). Anything else below a slot belongs to a run.
+    next run (an init and a program process made ahead: forks of the runner or a helper under
+    /.cpagent/, at most two levels below it). Anything else below a slot belongs to a run.
     """
     table = _proc_table()
     me = os.getpid()
     found: dict[int, str] = {}
+    below: dict[int, str] = {}
     needle = mark.encode()
 
     def show(cmdline: bytes) -> str:
@@ -410,11 +419,11 @@ def leftover_processes(mark: str, exempt: set[int]) -> dict[int, str]:
             if _is_runner(cmdline):
                 depth = 0
             elif not _argv0(cmdline).endswith(b"bwrap") and pid not in exempt and state != "Z":
-                found[pid] = show(cmdline)
-        elif pid not in exempt and state != "Z" and (not _is_runner(cmdline) or depth > STANDBY_DEPTH):
-            found[pid] = show(cmdline)
+                below[pid] = show(cmdline)
+        elif pid not in exempt and state != "Z" and (not _is_slot_tool(cmdline) or depth > STANDBY_DEPTH):
+            below[pid] = show(cmdline)
         stack.extend((child, depth + 1 if depth >= 0 else -1) for child in children.get(pid, []))
-    return found
+    return found, {pid: cmd for pid, cmd in below.items() if pid not in found}
 
 
 def _pwned_roots() -> list[tuple[Path, int]]:
@@ -514,7 +523,7 @@ class Ctx:
         return self._pid_isolation
 
 
-def _open(name: str) -> Backend:
+def _open(name: str, slots: int | None = None) -> Backend:
     if name == "docker":
         try:
             import docker  # noqa: F401
@@ -523,10 +532,10 @@ def _open(name: str) -> Backend:
         except Exception as exc:  # noqa: BLE001 - any failure means no engine answers
             pytest.skip(f"docker backend: no Docker engine answers on this machine ({type(exc).__name__}: {exc})")
         try:
-            return open_backend("docker")
+            return open_backend("docker", slots=slots)
         except SandboxError as exc:
             pytest.skip(f"docker backend cannot open here: {exc.message} ({exc.hint})")
-    return open_backend(name)  # native: must open on this machine; an error fails the suite
+    return open_backend(name, slots=slots)  # native: must open on this machine; an error fails the suite
 
 
 @pytest.fixture(scope="session")
@@ -599,18 +608,18 @@ class Watch:
         world.tcp.connections = world.unix_path.connections = world.unix_abstract.connections = 0
         return cls(world, ctx, _tree_state(ctx.cache_dir), _host_space() if case.check_host_space else None)
 
-    def secrets(self, what: str, *blobs: bytes) -> None:
+    def secrets(self, what: str, *blobs: bytes, own: tuple[str, ...] = ()) -> None:
         for blob in blobs:
             for key, marker in self.world.markers.items():
-                if marker in blob:
+                if marker in blob and key not in own:
                     self.problems.append(f"{what}: leaked the {key} secret (marker {marker.decode()!r})")
             for line in self.world.shadow_lines:
                 if line in blob:
                     self.problems.append(f"{what}: leaked a line of the host's /etc/shadow")
                     break
 
-    def result(self, what: str, spec: RunSpec, r: RunResult) -> None:
-        """Containment checks every run result must pass."""
+    def result(self, what: str, spec: RunSpec, r: RunResult, own: tuple[str, ...] = ()) -> None:
+        """Containment checks every run result must pass (`own`: markers the run was given)."""
         try:
             dumped = json.dumps(r.to_json()).encode()
         except (TypeError, ValueError) as exc:
@@ -620,7 +629,8 @@ class Watch:
             self.problems.append(f"{what}: kept {len(r.stdout)} bytes of stdout, over the {spec.output_limit_bytes} limit")
         if len(r.stderr) > spec.stderr_limit_bytes:
             self.problems.append(f"{what}: kept {len(r.stderr)} bytes of stderr, over the {spec.stderr_limit_bytes} cap")
-        self.secrets(what, r.stdout, r.stderr, r.message.encode(), dumped, *(data for _n, data in r.files))
+        self.secrets(what, r.stdout, r.stderr, r.message.encode(), dumped, *(data for _n, data in r.files),
+                     own=own)
 
     def leftovers(self, what: str, mark: str | None) -> None:
         with self.ctx.quiet:
@@ -628,18 +638,21 @@ class Watch:
 
     def _leftovers(self, what: str, mark: str | None) -> None:
         exempt = {self.world.sentinel.pid}
+        needle = mark or uuid.uuid4().hex
         deadline = time.monotonic() + LEFTOVER_GRACE_S
-        found = leftover_processes(mark or uuid.uuid4().hex, exempt)
-        while found and time.monotonic() < deadline:
+        marked, below = leftover_processes(needle, exempt)
+        while (marked or below) and time.monotonic() < deadline:
             time.sleep(0.1)
-            found = leftover_processes(mark or uuid.uuid4().hex, exempt)
-        if found:
-            self.problems.append(f"{what}: processes survived the run: {found}")
-            for pid in found:
+            marked, below = leftover_processes(needle, exempt)
+        if marked:
+            self.problems.append(f"{what}: processes of the run survived it: {marked}")
+            for pid in marked:  # certainly the run's: clean up after the report
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+        if below:  # left to the backend: killing a slot's process by mistake would break the slot
+            self.problems.append(f"{what}: unexpected processes remain below a sandbox slot: {below}")
 
     def finish(self, case: Case) -> list[str]:
         """Host-side checks after the case, then the next run; returns every problem found."""
@@ -753,14 +766,39 @@ def _stage_run(case: Case, ctx: Ctx, world: World) -> list[str]:
             return [f"not run: programs in this sandbox can reach the runner's pid, so this case would "
                     f"signal host processes ({detail})"]
     victim_spec: RunSpec | None = None
-    victim_mark = ""
-    if "victim" in case.requires:
-        victim = compile_source(ctx.backend, (SUPPORT / "victim.c").read_text(), "c11", cache=ctx.cache)
-        assert victim.ok, victim.message
-        victim_mark = f"hostile-mark-{uuid.uuid4().hex}"
-        victim_spec = _marked(victim.run_spec(cpu_time_s=1.0, memory_mb=64, wall_time_s=4.0).with_(
-            files=victim.files + (FileSpec("victim_secret.txt", content=world.markers["victim"] + b"\n"),)),
-            victim_mark)
+    victim_mark = f"hostile-mark-{uuid.uuid4().hex}"
+    backend = ctx.backend
+    if "victim" in case.requires or "previous_victim" in case.requires:
+        victim_spec = _marked(_victim_spec(ctx, world, nap="victim" in case.requires), victim_mark)
+    if "previous_victim" in case.requires:
+        # A backend with one slot: the victim's run and the case's run share the slot (and its runner).
+        backend = _open(ctx.name, slots=1)
+        victim_result = backend.run(victim_spec)
+        watch.result("victim run", victim_spec, victim_result, own=("victim",))
+        if victim_result.status is not Status.OK or world.markers["victim"] not in victim_result.stdout:
+            watch.problems.append(f"the victim run failed: {victim_result.status} {victim_result.message}")
+        watch.leftovers("victim run", victim_mark)
+        victim_spec = None
+    try:
+        _run_steps(case, ctx, world, watch, compiled, backend, victim_spec, victim_mark)
+    finally:
+        if backend is not ctx.backend:
+            backend.close()
+    return watch.finish(case)
+
+
+def _victim_spec(ctx: Ctx, world: World, *, nap: bool) -> RunSpec:
+    """A neighbour run holding the victim secret in a file of its work directory and in its output."""
+    victim = compile_source(ctx.backend, (SUPPORT / "victim.c").read_text(), "c11", cache=ctx.cache)
+    assert victim.ok, victim.message
+    files = (FileSpec("victim_secret.txt", content=world.markers["victim"] + b"\n"),)
+    if nap:
+        files += (FileSpec("nap", content=b""),)
+    return victim.run_spec(cpu_time_s=1.0, memory_mb=64, wall_time_s=4.0).with_(files=victim.files + files)
+
+
+def _run_steps(case: Case, ctx: Ctx, world: World, watch: "Watch", compiled: Compiled, backend: Backend,
+               victim_spec: RunSpec | None, victim_mark: str) -> None:
     for i, step in enumerate(case.steps):
         what = f"run {i + 1}" if len(case.steps) > 1 else "run"
         text = _stdin_text(case, step, ctx, world)
@@ -768,18 +806,17 @@ def _stage_run(case: Case, ctx: Ctx, world: World) -> list[str]:
         mark = f"hostile-mark-{uuid.uuid4().hex}"
         spec = _marked(_run_spec(case, compiled, stdin), mark)
         if victim_spec is not None:
-            victim_result, result = ctx.backend.run_batch([victim_spec, spec])
-            watch.result("victim run", victim_spec, victim_result)
+            victim_result, result = backend.run_batch([victim_spec, spec])
+            watch.result("victim run", victim_spec, victim_result, own=("victim",))
             if victim_result.status is not Status.OK:
                 watch.problems.append(f"the concurrent victim run was disturbed: {victim_result.status} "
                                       f"{victim_result.message}")
             watch.leftovers("victim run", victim_mark)
         else:
-            result = ctx.backend.run(spec)
+            result = backend.run(spec)
         watch.result(what, spec, result)
         _check_expect(what, step.expect, result, watch.problems)
         watch.leftovers(what, mark)
-    return watch.finish(case)
 
 
 def _stage_compile(case: Case, ctx: Ctx, world: World) -> list[str]:
@@ -929,8 +966,8 @@ def test_leftover_detection_finds_a_marked_process() -> None:
     proc = subprocess.Popen(["sh", "-c", f"sleep 30 # {mark}"], start_new_session=True)
     try:
         time.sleep(0.1)
-        assert proc.pid in leftover_processes(mark, exempt=set())
+        assert proc.pid in leftover_processes(mark, exempt=set())[0]
     finally:
         proc.kill()
         proc.wait()
-    assert proc.pid not in leftover_processes(mark, exempt=set())
+    assert proc.pid not in leftover_processes(mark, exempt=set())[0]

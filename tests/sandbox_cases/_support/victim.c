@@ -1,6 +1,7 @@
 /* A well-behaved neighbour run: it keeps a secret in its work directory, its /tmp and /dev/shm
  * for a while, so that a concurrent hostile run can try to find it. The copies are named
- * hostile-pwned-* so that the runner notices (and removes) any that reach the host. */
+ * hostile-pwned-* so that the runner notices (and removes) any that reach the host. It also prints
+ * the secret (the sandbox buffers it) and, when a file `nap` exists, stays for 2 s. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,7 +16,9 @@ int main(void) {
         FILE *g = fopen(copies[i], "w");
         if (g) { fputs(secret, g); fclose(g); }
     }
-    sleep(2);
+    fputs(secret, stdout); /* its answer, which the sandbox buffers on the way out */
+    fflush(stdout);
+    if (access("nap", F_OK) == 0) sleep(2);
     puts("done");
     return 0;
 }
