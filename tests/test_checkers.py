@@ -148,7 +148,8 @@ def test_custom_checker_messages_and_points(checker):
     assert checker.check(b"2 3\n", b"-7", b"").points == 0.5
 
 
-def test_custom_checker_that_does_not_compile(backend, tmp_path):
+def test_custom_checker_that_does_not_compile(backend, tmp_path_factory):
+    cache = CompileCache(tmp_path_factory.getbasetemp() / "compile-cache")  # shares the built PCH
     with pytest.raises(SandboxError) as info:
-        CustomChecker(backend, "int main( {", "cpp17", CompileCache(tmp_path))
+        CustomChecker(backend, "int main( {", "cpp17", cache)
     assert "does not compile" in info.value.message
