@@ -79,6 +79,94 @@ def sandboxed(backend: NativeBackend, spec: RunSpec, parallel: bool) -> Callable
     return go
 
 
+class CpuMeter:
+    """CPU time of this process and everything it starts, from a cgroup of its own (root, cgroup v1
+    cpuacct or v2 cpu): the sandbox's per-run cgroups are created below our own cgroup, so the
+    runner, the run's init, the program and the bare-spawned children are all counted, wherever they
+    were reaped. Unlike wall time this does not depend on the machine's load. None where unavailable."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.parent: Path | None = None
+        self.v2 = False
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return
+        for line in lines:
+            _, controllers, rel = line.split(":", 2)
+            if "cpuacct" in controllers.split(","):
+                base = Path("/sys/fs/cgroup/cpuacct") / rel.lstrip("/")
+                break
+        else:
+            rel = next((ln.split(":", 2)[2] for ln in lines if ln.startswith("0::")), None)
+            if rel is None:
+                return
+            base, self.v2 = Path("/sys/fs/cgroup") / rel.lstrip("/"), True
+        target = base / f"cpagent-bench-{os.getpid()}"
+        try:
+            target.mkdir()
+            (target / "cgroup.procs").write_text(str(os.getpid()))
+        except OSError:
+            try:
+                target.rmdir()
+            except OSError:
+                pass
+            return
+        self.path, self.parent = target, base
+
+    def seconds(self) -> float:
+        assert self.path is not None
+        if self.v2:
+            for line in (self.path / "cpu.stat").read_text().splitlines():
+                if line.startswith("usage_usec "):
+                    return int(line.split()[1]) / 1e6
+            return 0.0
+        return int((self.path / "cpuacct.usage").read_text()) / 1e9
+
+    def close(self) -> None:
+        if self.path is None or self.parent is None:
+            return
+        try:
+            (self.parent / "cgroup.procs").write_text(str(os.getpid()))
+            self.path.rmdir()
+        except OSError:
+            pass
+        self.path = None
+
+
+METER: CpuMeter | None = None
+
+
+def cpu_per_run(make: Callable[[], object], go: Callable[[object, int], None], runs: int) -> float | None:
+    """Milliseconds of CPU per run, every process involved counted (see CpuMeter)."""
+    if METER is None or METER.path is None:
+        return None
+    thing = make()
+    try:
+        go(thing, 2)  # warm
+        c0 = METER.seconds()
+        go(thing, runs)
+        c1 = METER.seconds()
+    finally:
+        close = getattr(thing, "close", None)
+        if close is not None:
+            close()
+    return 1000 * (c1 - c0) / runs
+
+
+def cpu_lines(title: str, figure: float | None, anchor: float | None, figure_name: str, anchor_name: str,
+              target: str) -> list[str]:
+    if figure is None or anchor is None:
+        return [f"{title}: not measured (needs root and a cpuacct/cpu cgroup)"]
+    return [
+        f"{title} (CPU time over every process involved; independent of the machine's load):",
+        f"  {figure_name:<26}{figure:7.2f} ms CPU/run",
+        f"  {anchor_name:<26}{anchor:7.2f} ms CPU/run   <- anchor",
+        f"  {target}",
+    ]
+
+
 def c_figures(runs: int, rounds: int, work: Path) -> list[str]:
     src = work / "trivial.c"
     src.write_text(TRIVIAL_C)
@@ -100,6 +188,9 @@ def c_figures(runs: int, rounds: int, work: Path) -> list[str]:
     finally:
         one.close()
         many.close()
+    cpu_bare = cpu_per_run(lambda: None, lambda _b, n: bare_spawn(str(binary), 1)(n), runs)
+    cpu_sandbox = cpu_per_run(lambda: NativeBackend(slots=1),
+                              lambda b, n: sandboxed(b, spec, parallel=False)(n), runs)  # type: ignore[arg-type]
     overhead_ms = 1000 * (1 / r["sandbox"] - 1 / r["bare"])
     ok = overhead_ms <= 2.0 or r["sandbox"] >= 0.5 * r["bare"]
     ok_par = r["sandbox_par"] >= 0.5 * r["bare_par"] or 1000 * (1 / r["sandbox_par"] - 1 / r["bare_par"]) <= 2.0
@@ -114,7 +205,10 @@ def c_figures(runs: int, rounds: int, work: Path) -> list[str]:
         f"  bare posix_spawn   {r['bare_par']:8.1f} runs/s   <- anchor",
         f"  throughput {r['sandbox_par'] / r['bare_par']:.2f} of bare   target >= 0.5 (or <= 2 ms): "
         f"{'MET' if ok_par else 'NOT MET'}",
-    ]
+    ] + cpu_lines(
+        "trivial C program, CPU per run", cpu_sandbox, cpu_bare, "native fast path", "bare posix_spawn",
+        f"overhead {(cpu_sandbox or 0) - (cpu_bare or 0):.2f} ms CPU/run   target <= 2 ms: "
+        f"{'MET' if cpu_sandbox is not None and cpu_bare is not None and cpu_sandbox - cpu_bare <= 2.0 else 'NOT MET'}")
 
 
 def python_figures(runs: int, rounds: int) -> list[str]:
@@ -136,13 +230,21 @@ def python_figures(runs: int, rounds: int) -> list[str]:
         zygote.close()
         plain.close()
     speedup = r["zygote"] / r["plain"]
+    n = max(10, runs // 4)
+    cpu_zygote = cpu_per_run(lambda: NativeBackend(slots=1, zygote=True),
+                             lambda b, k: sandboxed(b, spec, parallel=False)(k), n)  # type: ignore[arg-type]
+    cpu_plain = cpu_per_run(lambda: NativeBackend(slots=1, zygote=False),
+                            lambda b, k: sandboxed(b, spec, parallel=False)(k), n)  # type: ignore[arg-type]
     return [
         "trivial Python program, one at a time, in the sandbox:",
         f"  zygote (warm interpreter, fork per run)  {r['zygote']:8.1f} runs/s   ({1000 / r['zygote']:.2f} ms/run)",
         f"  python3 started per run                  {r['plain']:8.1f} runs/s   ({1000 / r['plain']:.2f} ms/run)"
         "   <- anchor",
         f"  speed-up {speedup:.1f}x   target >= 4x: {'MET' if speedup >= 4 else 'NOT MET'}",
-    ]
+    ] + cpu_lines(
+        "trivial Python program, CPU per run", cpu_zygote, cpu_plain, "zygote", "python3 started per run",
+        f"{(cpu_plain or 0) / (cpu_zygote or 1):.1f}x less CPU   target >= 4x: "
+        f"{'MET' if cpu_zygote and cpu_plain and cpu_plain / cpu_zygote >= 4 else 'NOT MET'}")
 
 
 def judge_figures(max_problems: int | None = None) -> list[str]:
@@ -177,11 +279,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError:
         load = float("nan")
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f} at start")
+    global METER
+    METER = CpuMeter()
     with tempfile.TemporaryDirectory(prefix="cpagent-bench-") as tmp:
         for line in c_figures(args.runs, args.rounds, Path(tmp)):
             print(line, flush=True)
     for line in python_figures(args.runs, args.rounds):
         print(line, flush=True)
+    METER.close()
     if not args.skip_judge:
         for line in judge_figures(args.judge_problems):
             print(line, flush=True)

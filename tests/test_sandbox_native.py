@@ -497,3 +497,18 @@ def test_a_standby_killed_before_the_run_is_ie_not_a_verdict(bins: dict[str, Pat
         assert backend.run(spec).status is Status.OK  # the slot carries on
     finally:
         backend.close()
+
+
+def test_interactive_on_a_single_slot_backend() -> None:
+    try:
+        backend = NativeBackend(slots=1)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        interactor = py_run(INTERACTOR, wall_time_s=5).with_(
+            files=(FileSpec("main.py", content=INTERACTOR.encode()), FileSpec("input.txt", content=b"3")))
+        sol, inter = backend.run_interactive(py_run(SOLUTION.format(flush=True), wall_time_s=5), interactor)
+        assert (sol.status, inter.status, inter.stderr) == (Status.OK, Status.OK, b"found\n")
+        assert len(backend.pool._idle) == 1  # the extra slot made for the pair was closed
+    finally:
+        backend.close()

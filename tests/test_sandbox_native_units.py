@@ -182,3 +182,56 @@ def test_zygote_declines_what_it_cannot_reproduce(monkeypatch: pytest.MonkeyPatc
     assert plan(["/usr/bin/python3", "main.py"], [("PYTHONPATH", "/x")]) is None
     assert plan(["/usr/bin/pypy3", "main.py"]) is None
     assert plan(["./a.out"]) is None
+
+
+# -- the exec helper's request ------------------------------------------------------------------------
+def test_helper_request_layout() -> None:
+    import struct
+
+    from sandbox.native.backend import helper_request
+
+    req = {"argv": ["./a.out", "x"], "env": [["PATH", "/usr/bin"]], "stdin_fd": 1, "stdout_fd": -1,
+           "files": [{"name": "a.out", "exec": True, "fd": 0}, {"name": "d/in.txt", "exec": False, "blob": 0}],
+           "cpu_s": 1.5, "fsize": 1 << 20, "stack": 1 << 28, "nofile": 256, "address_space": None, "tmpfs_mb": 64}
+    raw = helper_request(req, [b"hello"])
+    (length,) = struct.unpack_from("=I", raw)
+    assert length == len(raw) - 4
+    pos = 4
+
+    def u32() -> int:
+        nonlocal pos
+        (v,) = struct.unpack_from("=I", raw, pos)
+        pos += 4
+        return v
+
+    def text() -> bytes:
+        nonlocal pos
+        n = u32()
+        pos += n
+        return raw[pos - n:pos]
+
+    assert [text() for _ in range(u32())] == [b"./a.out", b"x"]
+    assert [text() for _ in range(u32())] == [b"PATH=/usr/bin"]
+    files = []
+    for _ in range(u32()):
+        name, mode = text(), u32()
+        (index,) = struct.unpack_from("=i", raw, pos)
+        pos += 4
+        files.append((name, mode, index, text()))
+    assert files == [(b"a.out", 0o755, 0, b""), (b"d/in.txt", 0o644, -1, b"hello")]
+    assert struct.unpack_from("=iiQQQQQI", raw, pos) == (1, -1, 3, 1 << 20, 1 << 28, 256, 0, 64)
+    assert pos + struct.calcsize("=iiQQQQQI") == len(raw)
+
+
+def test_helper_source_builds_with_warnings_as_errors(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    from importlib import resources
+
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    src = tmp_path / "helper.c"
+    src.write_bytes(resources.files("sandbox.native").joinpath("helper.c").read_bytes())
+    proc = subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-sign-compare", "-o", str(tmp_path / "h"),
+                           str(src)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
