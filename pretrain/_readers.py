@@ -22,11 +22,12 @@ EXTENSIONS: dict[str, str] = {
     ".rs": "rust", ".rb": "ruby", ".sh": "shell", ".kt": "kotlin", ".cs": "csharp", ".pl": "perl",
 }
 # Names the JSONL and parquet readers look for, in order, for the text and language of a record.
-TEXT_FIELDS = ("text", "content", "code", "source")
+TEXT_FIELDS = ("text", "content", "code")
 LANGUAGE_FIELDS = ("language", "lang")
 # Dataset language names (problem files) mapped to the corpus' names.
 _LANGUAGE_ALIASES = {"c11": "c", "c99": "c", "gnu c": "c", "cpp17": "cpp", "cpp20": "cpp", "c++": "cpp",
                      "python3": "python", "pypy3": "python", "python2": "python", "py": "python"}
+_SOLUTION_FIELDS = ("correct_solutions", "incorrect_solutions", "solutions")
 _SKIP_DIRS = {".git", "__pycache__", ".hg", ".svn", "node_modules", ".tox", ".mypy_cache"}
 
 
@@ -92,7 +93,14 @@ def read_directory(root: Path, source: str, *, max_bytes: int = 4 << 20) -> Iter
 
 
 def _records_to_documents(record: dict, source: str, origin: str) -> Iterator[Document]:
-    """A plain record (text field) or a problem record (its accepted and rejected solutions)."""
+    """A problem record (its accepted and rejected solutions) or a plain record (a text field)."""
+    if any(isinstance(record.get(k), list) for k in _SOLUTION_FIELDS):
+        for key in _SOLUTION_FIELDS:
+            for k, sol in enumerate(record.get(key) or []):
+                if isinstance(sol, dict) and isinstance(sol.get("code"), str):
+                    lang = normalize_language(str(sol.get("language", ""))) or detect_language("", sol["code"])
+                    yield Document(sol["code"], source, f"{origin}/{key}/{k}", lang, len(sol["code"].encode()))
+        return
     for field in TEXT_FIELDS:
         if isinstance(record.get(field), str):
             text = record[field]
@@ -101,11 +109,6 @@ def _records_to_documents(record: dict, source: str, origin: str) -> Iterator[Do
             language = normalize_language(lang) if lang else detect_language(path, text)
             yield Document(text, source, origin, language, len(text.encode("utf-8", "surrogatepass")))
             return
-    for key in ("correct_solutions", "incorrect_solutions", "solutions"):
-        for k, sol in enumerate(record.get(key) or []):
-            if isinstance(sol, dict) and isinstance(sol.get("code"), str):
-                lang = normalize_language(str(sol.get("language", ""))) or detect_language("", sol["code"])
-                yield Document(sol["code"], source, f"{origin}/{key}/{k}", lang, len(sol["code"].encode()))
 
 
 def read_jsonl(path: Path, source: str) -> Iterator[Document]:

@@ -68,27 +68,35 @@ def prepare_source(src: DataSource, cfg: TrainConfig, tokenizer: Tokenizer, data
     digest = tokenizer_digest(tokenizer.model_proto)
     out = data_dir / f"{src.name}-{_source_key(src, cfg, digest)}"
     if not (out / "manifest.json").is_file():
-        if bool(src.corpus) == bool(src.problems):
-            raise PretrainError(f"data source {src.name!r} must name exactly one of corpus or problems",
-                                hint="pretraining sources name a corpus directory; fine-tuning ones problem files")
-        if src.corpus:
-            texts = (d["text"] for d in read_documents(src.corpus, src.languages))
-            pack_documents(texts, tokenizer, cfg.data.seq_len, out)
-        else:
-            problems = [p for f in src.problems for p in read_problems(f)]
-            if cfg.finetune.task == "solve":
-                pairs = solve_examples(problems, include_incorrect=cfg.finetune.include_incorrect)
-            elif cfg.finetune.task == "generate_inputs":
-                pairs = generator_examples(problems, cfg.finetune.generator_prompt or DEFAULT_GENERATOR_PROMPT)
-            else:
-                raise PretrainError(f"unknown finetune.task {cfg.finetune.task!r}",
-                                    hint="use solve or generate_inputs (the scorer head: task scorer, via the CLI)")
-            pack_examples(encode_examples(pairs, tokenizer, cfg.finetune.statement_tokens), tokenizer,
-                          cfg.data.seq_len, out)
+        try:
+            _pack_source(src, cfg, tokenizer, out)
+        except PretrainError as exc:
+            raise PretrainError(f"data source {src.name!r}: {exc.message}", hint=exc.hint) from exc
     shards = ShardSet(out)
     if shards.info.tokenizer != digest:
         raise PretrainError(f"{out} was packed with another tokenizer", hint="delete it to pack again")
     return shards
+
+
+def _pack_source(src: DataSource, cfg: TrainConfig, tokenizer: Tokenizer, out: Path) -> None:
+    """Pack one source: a corpus (documents end to end) or problem files (one example per row)."""
+    if bool(src.corpus) == bool(src.problems):
+        raise PretrainError(f"data source {src.name!r} must name exactly one of corpus or problems",
+                            hint="pretraining sources name a corpus directory; fine-tuning ones problem files")
+    if src.corpus:
+        texts = (d["text"] for d in read_documents(src.corpus, src.languages))
+        pack_documents(texts, tokenizer, cfg.data.seq_len, out)
+    else:
+        problems = [p for f in src.problems for p in read_problems(f)]
+        if cfg.finetune.task == "solve":
+            pairs = solve_examples(problems, include_incorrect=cfg.finetune.include_incorrect)
+        elif cfg.finetune.task == "generate_inputs":
+            pairs = generator_examples(problems, cfg.finetune.generator_prompt or DEFAULT_GENERATOR_PROMPT)
+        else:
+            raise PretrainError(f"unknown finetune.task {cfg.finetune.task!r}",
+                                hint="use solve or generate_inputs (the scorer head: task scorer, via the CLI)")
+        pack_examples(encode_examples(pairs, tokenizer, cfg.finetune.statement_tokens), tokenizer,
+                      cfg.data.seq_len, out)
 
 
 # --- 2. model --------------------------------------------------------------------------------------

@@ -86,6 +86,14 @@ def test_jsonl_and_parquet_readers(tmp_path: Path) -> None:
                                          + json.dumps({"text": PROGRAM_PY}) + "\n")
     docs = list(read_source(str(tmp_path / "docs.jsonl")))
     assert [d.language for d in docs] == ["c", "python"]
+    problem = {"id": "p", "source": "some dataset", "statement": "Add.",
+               "correct_solutions": [{"language": "c", "code": PROGRAM_C}],
+               "incorrect_solutions": [{"language": "python3", "code": PROGRAM_PY}]}
+    (tmp_path / "problems.jsonl").write_text(json.dumps(problem) + "\n")
+    docs = list(read_source(str(tmp_path / "problems.jsonl")))
+    assert [(d.language, d.text, d.origin) for d in docs] == [
+        ("c", PROGRAM_C, "problems.jsonl:1/correct_solutions/0"),
+        ("python", PROGRAM_PY, "problems.jsonl:1/incorrect_solutions/0")]
     pq.write_table(pa.table({"code": [PROGRAM_C, PROGRAM_PY], "path": ["a.c", "b.py"]}), tmp_path / "d.parquet")
     docs = list(read_source(str(tmp_path / "d.parquet")))
     assert [d.language for d in docs] == ["c", "python"] and docs[0].text == PROGRAM_C
