@@ -23,6 +23,10 @@ def make_policy(spec: str, **kw: Any) -> Policy:
 
         return JaxPolicy(target, **kw)
     if kind == "openai":
+        if "," in target:  # several servers: requests spread over the healthy ones
+            from policy_model._multi import MultiServerPolicy
+
+            return MultiServerPolicy(target.split(","), **kw)
         from policy_model._openai_policy import OpenAIPolicy
 
         return OpenAIPolicy(target, **kw)
