@@ -63,26 +63,47 @@ def measure(checkpoint: Path, heldout: Path, n: int, max_new_tokens: int, seed: 
     with open_backend("native") as backend:
         judge = Judge(backend)
         for row in rows:
-            prompt = PolicyPrompt(statement=row["statement"], name=row["name"], problem_id=row["id"], language="c99",
-                                  rating=row.get("rating"), tags=tuple(row.get("tags") or ()),
-                                  examples=tuple((t["input"], t["output"]) for t in row["public_tests"]),
-                                  time_limit_s=row.get("time_limit_s"), memory_mb=row.get("memory_mb"))
+            prompt = PolicyPrompt(
+                statement=row["statement"],
+                name=row["name"],
+                problem_id=row["id"],
+                language="c99",
+                rating=row.get("rating"),
+                tags=tuple(row.get("tags") or ()),
+                examples=tuple((t["input"], t["output"]) for t in row["public_tests"]),
+                time_limit_s=row.get("time_limit_s"),
+                memory_mb=row.get("memory_mb"),
+            )
             opts = SampleOptions(temperature=0.6, batch_size=n, max_new_tokens=max_new_tokens, seed=seed)
             programs = [(c.code, "c99") for c in policy.sample(prompt, n, opts)]
-            tests = [JudgeTest(f"{i + 1:02d}", t["input"].encode(), t["output"].encode())
-                     for i, t in enumerate(row["public_tests"])]
-            reports = judge.judge_many(programs, tests, checker=CheckerSpec("tokens"),
-                                       time_limit_s=2.0 * (row.get("time_limit_s") or 1.0), memory_mb=256,
-                                       stop_at_first_failure=True, wall_time_s=20.0)
+            tests = [
+                JudgeTest(f"{i + 1:02d}", t["input"].encode(), t["output"].encode())
+                for i, t in enumerate(row["public_tests"])
+            ]
+            reports = judge.judge_many(
+                programs,
+                tests,
+                checker=CheckerSpec("tokens"),
+                time_limit_s=2.0 * (row.get("time_limit_s") or 1.0),
+                memory_mb=256,
+                stop_at_first_failure=True,
+                wall_time_s=20.0,
+            )
             verdicts = [r.verdict.value for r in reports]
             total += len(verdicts)
             compiled += sum(v != "CE" for v in verdicts)
             passed += sum(v == "AC" for v in verdicts)
             solved += any(v == "AC" for v in verdicts)
             print(f"  {row['id']}: {' '.join(verdicts)}", flush=True)
-    return {"checkpoint": str(checkpoint), "problems": len(rows), "samples": total,
-            "compile_share": compiled / max(total, 1), "pass_public_share": passed / max(total, 1),
-            "problems_with_a_passing_sample": solved, "seconds": round(time.monotonic() - t0, 1)}
+    return {
+        "checkpoint": str(checkpoint),
+        "problems": len(rows),
+        "samples": total,
+        "compile_share": compiled / max(total, 1),
+        "pass_public_share": passed / max(total, 1),
+        "problems_with_a_passing_sample": solved,
+        "seconds": round(time.monotonic() - t0, 1),
+    }
 
 
 def main() -> None:
@@ -105,44 +126,85 @@ def main() -> None:
     if not (work / "corpus").exists():
         # Python: the standard library's top-level modules (about 200 files), so a CPU run stays minutes long.
         python = [str(f) for f in sorted(STDLIB.glob("*.py"))]
-        cpagent("corpus", *python, str(DATA), "-o", str(work / "corpus"), "--decontaminate", str(heldout), "--json")
+        cpagent(
+            "corpus",
+            *python,
+            str(DATA),
+            "-o",
+            str(work / "corpus"),
+            "--decontaminate",
+            str(heldout),
+            "--json",
+        )
     report = json.loads((work / "corpus" / "report.json").read_text())
-    print(f"corpus: {report['kept']} documents {report['by_language']}; decontaminated {report['decontaminated']}; "
-          f"duplicates {report['duplicates']}; filtered {sum(report['filtered'].values())}")
+    print(
+        f"corpus: {report['kept']} documents {report['by_language']}; "
+        f"decontaminated {report['decontaminated']}; "
+        f"duplicates {report['duplicates']}; filtered {sum(report['filtered'].values())}"
+    )
     tok = work / "tokenizer.model"
     if not tok.exists():
-        cpagent("tokenizer", "train", str(work / "corpus"), "-o", str(tok), "--vocab-size", str(args.vocab_size),
-                "--sample-mb", "3")
+        cpagent(
+            "tokenizer",
+            "train",
+            str(work / "corpus"),
+            "-o",
+            str(tok),
+            "--vocab-size",
+            str(args.vocab_size),
+            "--sample-mb",
+            "3",
+        )
     # The `small` preset cut down to what a shared 2-core CPU trains in minutes (about 0.5M parameters).
     model = {"num_layers": 2, "embed_dim": 128, "hidden_dim": 384, "num_heads": 4, "head_dim": 32}
     pre_cfg = {
-        "run_dir": str(work / "pretrain"), "tokenizer": str(tok), "model": "small", "model_overrides": model,
-        "data": {"seq_len": args.seq_len, "sources": [
-            {"name": "python", "corpus": str(work / "corpus"), "languages": ["python"], "weight": 1.0,
-             "final_weight": 0.2, "ramp_start": 0.3},
-            {"name": "c", "corpus": str(work / "corpus"), "languages": ["c"], "weight": 1.0}]},
-        "batch_size": args.batch_size, "steps": args.pretrain_steps,
+        "run_dir": str(work / "pretrain"),
+        "tokenizer": str(tok),
+        "model": "small",
+        "model_overrides": model,
+        "data": {
+            "seq_len": args.seq_len,
+            "sources": [
+                {
+                    "name": "python",
+                    "corpus": str(work / "corpus"),
+                    "languages": ["python"],
+                    "weight": 1.0,
+                    "final_weight": 0.2,
+                    "ramp_start": 0.3,
+                },
+                {"name": "c", "corpus": str(work / "corpus"), "languages": ["c"], "weight": 1.0},
+            ],
+        },
+        "batch_size": args.batch_size,
+        "steps": args.pretrain_steps,
         "optim": {"learning_rate": 2e-3, "warmup_steps": 30, "weight_decay": 0.05},
-        "checkpoint": {"every": 50, "keep": 1}, "log_every": 10,
+        "checkpoint": {"every": 50, "keep": 1},
+        "log_every": 10,
     }
     (work / "pretrain.json").write_text(json.dumps(pre_cfg, indent=2))
     if not (work / "pretrain" / "policy").exists():
         cpagent("train", "pretrain", str(work / "pretrain.json"), "--resume", "--no-progress")
     ft_cfg = {
-        "run_dir": str(work / "finetune"), "init_from": str(work / "pretrain" / "policy"),
+        "run_dir": str(work / "finetune"),
+        "init_from": str(work / "pretrain" / "policy"),
         "data": {"seq_len": 512, "sources": [{"name": "dev", "problems": [str(dev)]}]},
         "finetune": {"task": "solve", "include_incorrect": False, "statement_tokens": 320},
-        "batch_size": 8, "steps": args.finetune_steps,
+        "batch_size": 8,
+        "steps": args.finetune_steps,
         "optim": {"learning_rate": 1e-3, "warmup_steps": 15, "weight_decay": 0.05},
-        "checkpoint": {"every": 50, "keep": 1}, "log_every": 10,
+        "checkpoint": {"every": 50, "keep": 1},
+        "log_every": 10,
     }
     (work / "finetune.json").write_text(json.dumps(ft_cfg, indent=2))
     if not (work / "finetune" / "policy").exists():
         cpagent("train", "finetune", str(work / "finetune.json"), "--resume", "--no-progress")
     for name in ("pretrain", "finetune"):
         m = [json.loads(line) for line in (work / name / "metrics.jsonl").read_text().splitlines()]
-        print(f"{name}: loss {m[0]['loss']:.3f} -> {m[-1]['loss']:.3f} over {m[-1]['step']} steps; "
-              f"median {sorted(r['tokens_per_s'] for r in m)[len(m) // 2]:.0f} tokens/s")
+        print(
+            f"{name}: loss {m[0]['loss']:.3f} -> {m[-1]['loss']:.3f} over {m[-1]['step']} steps; "
+            f"median {sorted(r['tokens_per_s'] for r in m)[len(m) // 2]:.0f} tokens/s"
+        )
     results = {}
     for name in ("pretrain", "finetune"):
         print(f"measuring the {name} policy on {args.held_back} held-back problems")

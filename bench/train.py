@@ -91,7 +91,9 @@ def bench_torch(cfg, tokens_np, steps: int, warmup: int, threads: int) -> float:
 
     def step():
         logits = model(tokens[:, :-1])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, cfg.vocab_size), tokens[:, 1:].reshape(-1))
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, cfg.vocab_size), tokens[:, 1:].reshape(-1)
+        )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -145,7 +147,9 @@ def main() -> None:
     parser.add_argument("--seq-len", type=int, default=256)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch anchor (e.g. on a GPU host)")
+    parser.add_argument(
+        "--no-torch", action="store_true", help="skip the PyTorch anchor (e.g. on a GPU host)"
+    )
     parser.add_argument("--peak-tflops", type=float, default=0.0, help="accelerator peak, for MFU")
     args = parser.parse_args()
 
@@ -159,10 +163,15 @@ def main() -> None:
     if args.layers:
         over["num_layers"] = args.layers
     cfg = preset(args.preset, **over)
-    tokens = np.random.default_rng(0).integers(0, cfg.vocab_size, (args.batch, args.seq_len + 1), dtype=np.int32)
+    tokens = np.random.default_rng(0).integers(
+        0, cfg.vocab_size, (args.batch, args.seq_len + 1), dtype=np.int32
+    )
     n_tok = args.batch * args.seq_len
-    print(f"model {args.preset}: {cfg.num_params / 1e6:.1f}M parameters; batch {args.batch} x {args.seq_len} tokens; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"model {args.preset}: {cfg.num_params / 1e6:.1f}M parameters; "
+        f"batch {args.batch} x {args.seq_len} tokens; "
+        f"{os.cpu_count()} CPUs"
+    )
     import jax
 
     t_jax = bench_jax(cfg, tokens, args.steps, args.warmup)
@@ -171,7 +180,10 @@ def main() -> None:
         import torch
 
         t_torch = bench_torch(cfg, tokens, args.steps, args.warmup, threads=os.cpu_count() or 1)
-        print(f"torch (cpu {torch.__version__}): {n_tok / t_torch:10.0f} tokens/s  ({t_torch * 1e3:.0f} ms/step)  [anchor]")
+        print(
+            f"torch (cpu {torch.__version__}): {n_tok / t_torch:10.0f} tokens/s  "
+            f"({t_torch * 1e3:.0f} ms/step)  [anchor]"
+        )
         print(f"ratio jax/torch: {t_torch / t_jax:.2f}x")
     if args.peak_tflops:
         mfu = model_flops_per_token(cfg, args.seq_len) * n_tok / t_jax / (args.peak_tflops * 1e12)

@@ -28,8 +28,9 @@ class TrainCheckpoints:
     def __init__(self, directory: str | Path, *, keep: int, async_save: bool) -> None:
         ocp = _ocp()
         self.directory = Path(directory).resolve()
-        options = ocp.CheckpointManagerOptions(max_to_keep=keep, enable_async_checkpointing=async_save,
-                                               create=True)
+        options = ocp.CheckpointManagerOptions(
+            max_to_keep=keep, enable_async_checkpointing=async_save, create=True
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self._mgr = ocp.CheckpointManager(self.directory, options=options)
@@ -44,8 +45,12 @@ class TrainCheckpoints:
     def save(self, step: int, params: Any, opt_state: Any, loader: dict, config: dict, extra: dict) -> None:
         ocp = _ocp()
         args = ocp.args.Composite(
-            params=ocp.args.StandardSave(params), opt_state=ocp.args.StandardSave(opt_state),
-            loader=ocp.args.JsonSave(loader), config=ocp.args.JsonSave(config), extra=ocp.args.JsonSave(extra))
+            params=ocp.args.StandardSave(params),
+            opt_state=ocp.args.StandardSave(opt_state),
+            loader=ocp.args.JsonSave(loader),
+            config=ocp.args.JsonSave(config),
+            extra=ocp.args.JsonSave(extra),
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self._mgr.save(step, args=args, force=True)
@@ -58,17 +63,22 @@ class TrainCheckpoints:
         try:
             out = self._mgr.restore(step, args=ocp.args.Composite(**{name: ocp.args.JsonRestore()}))
             return dict(out[name])
-        except Exception as exc:  # noqa: BLE001 - any failure is a damaged checkpoint
+        except Exception as exc:
             raise self._damaged(step, exc) from exc
 
     def _damaged(self, step: int, exc: BaseException) -> PretrainError:
         earlier = [s for s in self.steps() if s < step]
         where = self.directory / str(step)
-        hint = (f"move {where} away to resume from step {earlier[-1]}" if earlier
-                else f"move {where} away to start the run again")
-        return PretrainError(f"checkpoint at step {step} is damaged and cannot be restored: {where} "
-                             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})",
-                             hint=hint + "; nothing was overwritten")
+        hint = (
+            f"move {where} away to resume from step {earlier[-1]}"
+            if earlier
+            else f"move {where} away to start the run again"
+        )
+        return PretrainError(
+            f"checkpoint at step {step} is damaged and cannot be restored: {where} "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})",
+            hint=hint + "; nothing was overwritten",
+        )
 
     def restore(self, step: int, params: Any, opt_state: Any) -> tuple[Any, Any, dict, dict]:
         """Restore into the shapes and shardings of `params` and `opt_state` (abstract or real arrays)."""
@@ -80,13 +90,15 @@ class TrainCheckpoints:
         args = ocp.args.Composite(
             params=ocp.args.StandardRestore(abstract(params)),
             opt_state=ocp.args.StandardRestore(abstract(opt_state)),
-            loader=ocp.args.JsonRestore(), extra=ocp.args.JsonRestore())
+            loader=ocp.args.JsonRestore(),
+            extra=ocp.args.JsonRestore(),
+        )
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 out = self._mgr.restore(step, args=args)
             return out["params"], out["opt_state"], dict(out["loader"]), dict(out["extra"])
-        except Exception as exc:  # noqa: BLE001 - truncated or corrupted files, any layer
+        except Exception as exc:
             raise self._damaged(step, exc) from exc
 
     def wait(self) -> None:

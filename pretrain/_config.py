@@ -114,8 +114,10 @@ class TrainConfig:
         if self.objective.kind not in ("mle", "gold"):
             raise PretrainError(f"objective.kind must be mle or gold, got {self.objective.kind!r}")
         if self.batch_size % self.optim.accum_steps:
-            raise PretrainError(f"batch_size {self.batch_size} is not a multiple of accum_steps {self.optim.accum_steps}",
-                                hint="each micro-batch must hold the same number of sequences")
+            raise PretrainError(
+                f"batch_size {self.batch_size} is not a multiple of accum_steps {self.optim.accum_steps}",
+                hint="each micro-batch must hold the same number of sequences",
+            )
         if self.steps < 1 or self.batch_size < 1:
             raise PretrainError("steps and batch_size must be positive")
         if not self.data.sources:
@@ -132,7 +134,9 @@ def _build(cls: type, data: Any, where: str) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        raise PretrainError(f"{where}: unknown keys {', '.join(unknown)}", hint=f"known keys: {', '.join(sorted(names))}")
+        raise PretrainError(
+            f"{where}: unknown keys {', '.join(unknown)}", hint=f"known keys: {', '.join(sorted(names))}"
+        )
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         tp = hints[key]
@@ -142,8 +146,10 @@ def _build(cls: type, data: Any, where: str) -> Any:
         elif origin is tuple:
             (inner, *_rest) = typing.get_args(tp)
             items = value if isinstance(value, list | tuple) else [value]
-            value = tuple(_build(inner, v, f"{where}.{key}[{i}]") if dataclasses.is_dataclass(inner) else v
-                          for i, v in enumerate(items))
+            value = tuple(
+                _build(inner, v, f"{where}.{key}[{i}]") if dataclasses.is_dataclass(inner) else v
+                for i, v in enumerate(items)
+            )
         kwargs[key] = value
     try:
         return cls(**kwargs)
@@ -159,7 +165,9 @@ def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
     """Read a JSON or YAML config; relative paths inside are taken relative to the file's directory."""
     path = Path(path)
     if not path.is_file():
-        raise PretrainError(f"config not found: {path}", hint="give a JSON or YAML file (see docs/pretrain.md)")
+        raise PretrainError(
+            f"config not found: {path}", hint="give a JSON or YAML file (see docs/pretrain.md)"
+        )
     text = path.read_text()
     try:
         if path.suffix in (".yaml", ".yml"):
@@ -168,7 +176,7 @@ def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
-    except Exception as exc:  # noqa: BLE001 - JSON and YAML errors alike
+    except Exception as exc:
         raise PretrainError(f"{path}: cannot parse ({exc})", hint="check the file's syntax") from exc
     data = dict(data or {})
     data.update(overrides)

@@ -13,10 +13,10 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pretrain._decontam import Decontaminator, EvalText
 from pretrain._dedup import DedupConfig, Deduplicator
@@ -56,14 +56,20 @@ class CorpusReport:
 
 
 def build_corpus(
-    sources: Sequence[str], out: str | Path, *, config: CorpusConfig = CorpusConfig(),
-    eval_texts: Iterable[EvalText] = (), overwrite: bool = False,
+    sources: Sequence[str],
+    out: str | Path,
+    *,
+    config: CorpusConfig = CorpusConfig(),
+    eval_texts: Iterable[EvalText] = (),
+    overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> CorpusReport:
     """Build a corpus directory from `sources`; raises PretrainError when nothing usable is found."""
     out = Path(out)
     if out.exists() and not overwrite:
-        raise PretrainError(f"corpus directory exists: {out}", hint="choose a new -o directory or pass --overwrite")
+        raise PretrainError(
+            f"corpus directory exists: {out}", hint="choose a new -o directory or pass --overwrite"
+        )
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -101,8 +107,17 @@ def build_corpus(
                     if dup:
                         dups[dup] += 1
                         continue
-                    fh.write(json.dumps({"text": doc.text, "language": doc.language, "source": doc.source,
-                                         "origin": doc.origin}) + "\n")
+                    fh.write(
+                        json.dumps(
+                            {
+                                "text": doc.text,
+                                "language": doc.language,
+                                "source": doc.source,
+                                "origin": doc.origin,
+                            }
+                        )
+                        + "\n"
+                    )
                     kept += 1
                     kept_bytes += doc.size
                     by_source[doc.source] += 1
@@ -114,13 +129,22 @@ def build_corpus(
         if kept == 0:
             raise PretrainError(
                 f"no usable documents in {', '.join(sources)} (read {read}; filtered "
-                f"{sum(filtered.values())}, duplicates {sum(dups.values())}, decontaminated {decontaminated})",
-                hint="give directories of source files (.py, .c, .cpp, ...), JSONL or parquet with a text column",
+                f"{sum(filtered.values())}, duplicates {sum(dups.values())}, "
+                f"decontaminated {decontaminated})",
+                hint="give directories of source files (.py, .c, .cpp, ...), JSONL, or parquet with a text "
+                "column",
             )
         report = CorpusReport(
-            read=read, kept=kept, kept_bytes=kept_bytes, filtered=dict(filtered), duplicates=dict(dups),
-            decontaminated=decontaminated, decontaminated_examples=removed, eval_texts=decon.num_texts,
-            by_source=dict(by_source), by_language=dict(by_language),
+            read=read,
+            kept=kept,
+            kept_bytes=kept_bytes,
+            filtered=dict(filtered),
+            duplicates=dict(dups),
+            decontaminated=decontaminated,
+            decontaminated_examples=removed,
+            eval_texts=decon.num_texts,
+            by_source=dict(by_source),
+            by_language=dict(by_language),
             config={"sources": list(sources), **asdict(config)},
         )
         (tmp / REPORT).write_text(json.dumps(report.to_json(), indent=2) + "\n")
@@ -136,8 +160,10 @@ def read_documents(corpus: str | Path, languages: Sequence[str] = ()) -> Iterabl
     """The kept documents of a corpus directory, in order."""
     path = Path(corpus) / DOCUMENTS
     if not path.is_file():
-        raise PretrainError(f"not a corpus directory (no {DOCUMENTS}): {corpus}",
-                            hint="build one with: cpagent corpus SOURCES... -o DIR")
+        raise PretrainError(
+            f"not a corpus directory (no {DOCUMENTS}): {corpus}",
+            hint="build one with: cpagent corpus SOURCES... -o DIR",
+        )
     wanted = set(languages)
     with path.open(encoding="utf-8") as fh:
         for line in fh:

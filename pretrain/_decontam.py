@@ -36,7 +36,7 @@ def _grams(text: str, n: int) -> Iterator[int]:
 
 
 class Decontaminator:
-    """An index of every n-gram of the evaluation texts; `match` names the first text a document shares one with."""
+    """An index of the evaluation texts' n-grams; `match` names the first text a document shares one with."""
 
     def __init__(self, texts: Iterable[EvalText], n: int = 50) -> None:
         self.n = n
@@ -61,7 +61,9 @@ def eval_texts_from_jsonl(path: str | Path) -> Iterator[EvalText]:
     """Statements and solutions of every problem in a problem JSONL file (the eval command's input)."""
     path = Path(path)
     if not path.is_file():
-        raise PretrainError(f"evaluation file not found: {path}", hint="give the JSONL file `cpagent eval` reads")
+        raise PretrainError(
+            f"evaluation file not found: {path}", hint="give the JSONL file `cpagent eval` reads"
+        )
     with path.open(encoding="utf-8", errors="replace") as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
@@ -82,7 +84,7 @@ def eval_texts_from_jsonl(path: str | Path) -> Iterator[EvalText]:
 
 
 def eval_texts_from_dir(path: str | Path) -> Iterator[EvalText]:
-    """Statements and programs of a tree of problem directories (`problem.md`, `submissions/**`), as plain files."""
+    """Statements and programs of a tree of problem folders (`problem.md`, `submissions/**`), as text."""
     root = Path(path)
     for f in sorted(root.rglob("*")):
         parts = set(f.relative_to(root).parts[:-1])

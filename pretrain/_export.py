@@ -19,8 +19,13 @@ import numpy as np
 from pretrain.errors import PretrainError
 
 
-def write_policy(flat: dict[str, np.ndarray], model_config: dict[str, Any], tokenizer_proto: bytes, out: Path,
-                 metadata: dict[str, Any]) -> Path:
+def write_policy(
+    flat: dict[str, np.ndarray],
+    model_config: dict[str, Any],
+    tokenizer_proto: bytes,
+    out: Path,
+    metadata: dict[str, Any],
+) -> Path:
     from flax import nnx
 
     from policy_model import ModelConfig, Tokenizer, Transformer, load_flat_params, save_checkpoint
@@ -31,7 +36,9 @@ def write_policy(flat: dict[str, np.ndarray], model_config: dict[str, Any], toke
     return save_checkpoint(out, model, Tokenizer(tokenizer_proto), metadata=metadata, overwrite=True)
 
 
-def export_policy(params: Any, model_config: Any, tokenizer: Any, out: Path, metadata: dict[str, Any]) -> Path:
+def export_policy(
+    params: Any, model_config: Any, tokenizer: Any, out: Path, metadata: dict[str, Any]
+) -> Path:
     """`params`: host numpy arrays in our nested string-keyed tree."""
     import jax
 
@@ -44,10 +51,17 @@ def export_policy(params: Any, model_config: Any, tokenizer: Any, out: Path, met
         np.savez(Path(tmp) / "params.npz", **flat)
         Path(tmp, "tokenizer.model").write_bytes(tokenizer.model_proto)
         Path(tmp, "meta.json").write_text(json.dumps({"model": model_config.to_json(), "metadata": metadata}))
-        proc = subprocess.run([sys.executable, "-m", "pretrain._export", tmp, str(out)], capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pretrain._export", tmp, str(out)],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode:
-            raise PretrainError(f"exporting the policy checkpoint failed: {proc.stderr[-500:]}",
-                                hint="the training checkpoints are intact; export again from them")
+            raise PretrainError(
+                f"exporting the policy checkpoint failed: {proc.stderr[-500:]}",
+                hint="the training checkpoints are intact; export again from them",
+            )
     return out
 
 

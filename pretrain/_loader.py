@@ -44,22 +44,33 @@ def mixture_weights(sources: Sequence[SourceSpec], step: int, total_steps: int) 
         out.append(s.weight + (end - s.weight) * t)
     w = np.asarray(out, np.float64)
     if (w < 0).any() or w.sum() <= 0:
-        raise PretrainError(f"mixture weights at step {step} are {w.tolist()}",
-                            hint="weights must be non-negative with at least one positive")
+        raise PretrainError(
+            f"mixture weights at step {step} are {w.tolist()}",
+            hint="weights must be non-negative with at least one positive",
+        )
     return w / w.sum()
 
 
 class MixtureLoader:
     """Global batches of (tokens, mask), each (batch_size, seq_len + 1), from a mixture of shard sets."""
 
-    def __init__(self, sets: Sequence[ShardSet], sources: Sequence[SourceSpec], *, batch_size: int,
-                 total_steps: int, seed: int = 0) -> None:
+    def __init__(
+        self,
+        sets: Sequence[ShardSet],
+        sources: Sequence[SourceSpec],
+        *,
+        batch_size: int,
+        total_steps: int,
+        seed: int = 0,
+    ) -> None:
         if len(sets) != len(sources) or not sets:
             raise PretrainError("the mixture needs one source spec per shard set", hint="check data.sources")
         lengths = {s.info.seq_len for s in sets}
         if len(lengths) != 1:
-            raise PretrainError(f"sources have different sequence lengths {sorted(lengths)}",
-                                hint="pack every source with the same seq_len")
+            raise PretrainError(
+                f"sources have different sequence lengths {sorted(lengths)}",
+                hint="pack every source with the same seq_len",
+            )
         self.sets, self.sources = list(sets), list(sources)
         self.batch_size, self.total_steps, self.seed = batch_size, total_steps, seed
         self.seq_len = lengths.pop()
@@ -73,15 +84,19 @@ class MixtureLoader:
     def set_state(self, state: dict[str, Any]) -> None:
         names = {s.name for s in self.sources}
         if set(state.get("cursors", {})) != names:
-            raise PretrainError(f"loader state names sources {sorted(state.get('cursors', {}))}, config has {sorted(names)}",
-                                hint="resume with the same data sources the checkpoint was trained on")
+            raise PretrainError(
+                f"loader state names sources {sorted(state.get('cursors', {}))}, config has {sorted(names)}",
+                hint="resume with the same data sources the checkpoint was trained on",
+            )
         self.state = copy.deepcopy(state)
 
     # --- batches -----------------------------------------------------------------------------------
     def _perm(self, k: int, epoch: int) -> np.ndarray:
         key = (k, epoch)
         if key not in self._perm_cache:
-            self._perm_cache = {key: np.random.default_rng([self.seed, k, epoch]).permutation(len(self.sets[k]))}
+            self._perm_cache = {
+                key: np.random.default_rng([self.seed, k, epoch]).permutation(len(self.sets[k]))
+            }
         return self._perm_cache[key]
 
     def _take(self, k: int, n: int) -> np.ndarray:
@@ -99,7 +114,9 @@ class MixtureLoader:
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         step = self.state["step"]
         weights = mixture_weights(self.sources, step, self.total_steps)
-        choice = np.random.default_rng([self.seed, 1 << 20, step]).choice(len(self.sets), size=self.batch_size, p=weights)
+        choice = np.random.default_rng([self.seed, 1 << 20, step]).choice(
+            len(self.sets), size=self.batch_size, p=weights
+        )
         tokens = np.empty((self.batch_size, self.seq_len + 1), np.int32)
         masks = np.empty((self.batch_size, self.seq_len + 1), np.uint8)
         for k in range(len(self.sets)):

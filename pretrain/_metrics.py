@@ -13,8 +13,9 @@ from typing import Any
 
 
 class MetricsLog:
-    def __init__(self, path: str | Path, *, resume_step: int, total: int, enabled: bool = True,
-                 progress: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, resume_step: int, total: int, enabled: bool = True, progress: bool = True
+    ) -> None:
         self.path = Path(path)
         self.enabled = enabled
         self._bar = None
@@ -34,8 +35,14 @@ class MetricsLog:
         if progress:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, initial=resume_step, unit="step", file=sys.stderr, disable=None,
-                             dynamic_ncols=True)
+            self._bar = tqdm(
+                total=total,
+                initial=resume_step,
+                unit="step",
+                file=sys.stderr,
+                disable=None,
+                dynamic_ncols=True,
+            )
 
     def write(self, record: dict[str, Any]) -> None:
         if not self.enabled:

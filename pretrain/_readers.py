@@ -17,16 +17,42 @@ from pathlib import Path
 from pretrain.errors import PretrainError
 
 EXTENSIONS: dict[str, str] = {
-    ".py": "python", ".pyi": "python", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp",
-    ".hpp": "cpp", ".hh": "cpp", ".java": "java", ".js": "javascript", ".ts": "typescript", ".go": "go",
-    ".rs": "rust", ".rb": "ruby", ".sh": "shell", ".kt": "kotlin", ".cs": "csharp", ".pl": "perl",
+    ".py": "python",
+    ".pyi": "python",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hpp": "cpp",
+    ".hh": "cpp",
+    ".java": "java",
+    ".js": "javascript",
+    ".ts": "typescript",
+    ".go": "go",
+    ".rs": "rust",
+    ".rb": "ruby",
+    ".sh": "shell",
+    ".kt": "kotlin",
+    ".cs": "csharp",
+    ".pl": "perl",
 }
 # Names the JSONL and parquet readers look for, in order, for the text and language of a record.
 TEXT_FIELDS = ("text", "content", "code")
 LANGUAGE_FIELDS = ("language", "lang")
 # Dataset language names (problem files) mapped to the corpus' names.
-_LANGUAGE_ALIASES = {"c11": "c", "c99": "c", "gnu c": "c", "cpp17": "cpp", "cpp20": "cpp", "c++": "cpp",
-                     "python3": "python", "pypy3": "python", "python2": "python", "py": "python"}
+_LANGUAGE_ALIASES = {
+    "c11": "c",
+    "c99": "c",
+    "gnu c": "c",
+    "cpp17": "cpp",
+    "cpp20": "cpp",
+    "c++": "cpp",
+    "python3": "python",
+    "pypy3": "python",
+    "python2": "python",
+    "py": "python",
+}
 _SOLUTION_FIELDS = ("correct_solutions", "incorrect_solutions", "solutions")
 _SKIP_DIRS = {".git", "__pycache__", ".hg", ".svn", "node_modules", ".tox", ".mypy_cache"}
 
@@ -61,9 +87,9 @@ def detect_language(path: str, text: str | None) -> str:
             return "python"
         if re.search(r"\b(ba|z|da)?sh\b", first):
             return "shell"
-    if re.search(r"^\s*#include\s*[<\"]", head, re.M):
+    if re.search(r"^\s*#include\s*[<\"]", head, re.MULTILINE):
         return "cpp" if re.search(r"\b(std::|using namespace|template\s*<|iostream)", head) else "c"
-    if re.search(r"^(def |class \w+.*:|import \w|from \w+ import )", head, re.M):
+    if re.search(r"^(def |class \w+.*:|import \w|from \w+ import )", head, re.MULTILINE):
         return "python"
     return "unknown"
 
@@ -98,8 +124,12 @@ def _records_to_documents(record: dict, source: str, origin: str) -> Iterator[Do
         for key in _SOLUTION_FIELDS:
             for k, sol in enumerate(record.get(key) or []):
                 if isinstance(sol, dict) and isinstance(sol.get("code"), str):
-                    lang = normalize_language(str(sol.get("language", ""))) or detect_language("", sol["code"])
-                    yield Document(sol["code"], source, f"{origin}/{key}/{k}", lang, len(sol["code"].encode()))
+                    lang = normalize_language(str(sol.get("language", ""))) or detect_language(
+                        "", sol["code"]
+                    )
+                    yield Document(
+                        sol["code"], source, f"{origin}/{key}/{k}", lang, len(sol["code"].encode())
+                    )
         return
     for field in TEXT_FIELDS:
         if isinstance(record.get(field), str):
@@ -124,8 +154,10 @@ def read_jsonl(path: Path, source: str) -> Iterator[Document]:
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise PretrainError(f"{path}:{number}: not JSON ({exc.msg})",
-                                    hint="each line of a JSONL corpus must be one JSON object") from exc
+                raise PretrainError(
+                    f"{path}:{number}: not JSON ({exc.msg})",
+                    hint="each line of a JSONL corpus must be one JSON object",
+                ) from exc
             if isinstance(record, dict):
                 yield from _records_to_documents(record, source, f"{path.name}:{number}")
 
@@ -136,13 +168,15 @@ def read_parquet(path: Path, source: str) -> Iterator[Document]:
 
     try:
         pf = pq.ParquetFile(path)
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+    except Exception as exc:
         raise PretrainError(f"{path}: not a readable parquet file ({exc})", hint="check the file") from exc
     names = set(pf.schema_arrow.names)
     column = next((f for f in TEXT_FIELDS if f in names), None)
     if column is None:
-        raise PretrainError(f"{path}: no text column (looked for {', '.join(TEXT_FIELDS)})",
-                            hint=f"name the column holding the documents one of: {', '.join(TEXT_FIELDS)}")
+        raise PretrainError(
+            f"{path}: no text column (looked for {', '.join(TEXT_FIELDS)})",
+            hint=f"name the column holding the documents one of: {', '.join(TEXT_FIELDS)}",
+        )
     cols = [column] + [f for f in (*LANGUAGE_FIELDS, "path") if f in names]
     row = 0
     for batch in pf.iter_batches(columns=cols, batch_size=1024):
@@ -152,12 +186,14 @@ def read_parquet(path: Path, source: str) -> Iterator[Document]:
 
 
 def read_source(spec: str) -> Iterator[Document]:
-    """Dispatch on what `spec` names: a directory, a .jsonl/.json file, a .parquet file, or one source file."""
+    """Dispatch on what `spec` names: a directory, a .jsonl/.json or .parquet file, or one source file."""
     path = Path(spec)
     if path.is_dir():
         yield from read_directory(path, spec)
     elif not path.exists():
-        raise PretrainError(f"corpus source not found: {spec}", hint="give directories, .jsonl or .parquet files")
+        raise PretrainError(
+            f"corpus source not found: {spec}", hint="give directories, .jsonl or .parquet files"
+        )
     elif path.suffix in (".jsonl", ".json"):
         yield from read_jsonl(path, spec)
     elif path.suffix == ".parquet":

@@ -32,8 +32,13 @@ def compare_trees(a: Any, b: Any) -> list[dict[str, Any]]:
         for sa, sb in zip(_local_bits(xa), _local_bits(xb)):
             if sa.tobytes() != sb.tobytes():
                 diff = np.abs(sa.astype(np.float64) - sb.astype(np.float64))
-                out.append({"leaf": jax.tree_util.keystr(path), "max_abs_diff": float(np.nanmax(diff)),
-                            "elements_differing": int((sa != sb).sum())})
+                out.append(
+                    {
+                        "leaf": jax.tree_util.keystr(path),
+                        "max_abs_diff": float(np.nanmax(diff)),
+                        "elements_differing": int((sa != sb).sum()),
+                    }
+                )
                 break
     return out
 
@@ -48,6 +53,8 @@ def replay_check(step_fn: Callable[..., Any], args: tuple, step: int) -> Any:
         raise SDCError(
             f"silent data corruption check failed at step {step}: a replay of the step differs in "
             f"{len(diffs)} arrays (first: {diffs[0]['leaf']}, max abs diff {diffs[0]['max_abs_diff']:g})",
-            report, hint="the run was stopped before saving; check the hardware (or run the step on other "
-            "devices) and resume from the last checkpoint")
+            report,
+            hint="the run was stopped before saving; check the hardware (or run the step on other "
+            "devices) and resume from the last checkpoint",
+        )
     return first

@@ -18,12 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policy_model import Conditioning, PolicyPrompt, render_completion_prompt
-
 from pretrain.errors import PretrainError
 
 # Dataset language names -> the judge's language names that the prompt states.
-LANGUAGES = {"c": "c99", "c99": "c99", "c11": "c11", "cpp": "cpp17", "c++": "cpp17", "cpp17": "cpp17",
-             "cpp20": "cpp20", "python": "python3", "python3": "python3", "pypy3": "pypy3"}
+LANGUAGES = {
+    "c": "c99",
+    "c99": "c99",
+    "c11": "c11",
+    "cpp": "cpp17",
+    "c++": "cpp17",
+    "cpp17": "cpp17",
+    "cpp20": "cpp20",
+    "python": "python3",
+    "python3": "python3",
+    "pypy3": "pypy3",
+}
 
 
 @dataclass(frozen=True)
@@ -47,9 +56,17 @@ class ProblemRecord:
     solutions: tuple[Solution, ...]
 
     def prompt(self, language: str, statement: str | None = None) -> PolicyPrompt:
-        return PolicyPrompt(statement=self.statement if statement is None else statement, name=self.name,
-                            problem_id=self.problem_id, language=language, rating=self.rating, tags=self.tags,
-                            examples=self.examples, time_limit_s=self.time_limit_s, memory_mb=self.memory_mb)
+        return PolicyPrompt(
+            statement=self.statement if statement is None else statement,
+            name=self.name,
+            problem_id=self.problem_id,
+            language=language,
+            rating=self.rating,
+            tags=self.tags,
+            examples=self.examples,
+            time_limit_s=self.time_limit_s,
+            memory_mb=self.memory_mb,
+        )
 
 
 def _solutions(rec: dict, key: str, correct: bool) -> Iterator[Solution]:
@@ -75,21 +92,27 @@ def read_problems(path: str | Path) -> Iterator[ProblemRecord]:
             public = [t for t in rec.get("public_tests") or [] if isinstance(t, dict)]
             hidden = [t for t in rec.get("hidden_tests") or [] if isinstance(t, dict)]
             yield ProblemRecord(
-                problem_id=str(rec.get("id") or number), name=str(rec.get("name") or ""),
+                problem_id=str(rec.get("id") or number),
+                name=str(rec.get("name") or ""),
                 statement=str(rec.get("statement") or rec.get("description") or ""),
                 rating=rec.get("rating") if isinstance(rec.get("rating"), int) else None,
                 tags=tuple(str(t) for t in rec.get("tags") or ()),
                 examples=tuple((str(t.get("input", "")), str(t.get("output", ""))) for t in public),
                 tests=tuple(str(t.get("input", "")) for t in public + hidden),
-                time_limit_s=rec.get("time_limit_s"), memory_mb=rec.get("memory_mb"),
-                solutions=(*_solutions(rec, "correct_solutions", True), *_solutions(rec, "solutions", True),
-                           *_solutions(rec, "incorrect_solutions", False)),
+                time_limit_s=rec.get("time_limit_s"),
+                memory_mb=rec.get("memory_mb"),
+                solutions=(
+                    *_solutions(rec, "correct_solutions", True),
+                    *_solutions(rec, "solutions", True),
+                    *_solutions(rec, "incorrect_solutions", False),
+                ),
             )
 
 
 def solve_prompt(problem: ProblemRecord, language: str, correct: bool = True) -> str:
-    text = render_completion_prompt(problem.prompt(language), Conditioning(
-        language=language, rating=problem.rating, tags=problem.tags))
+    text = render_completion_prompt(
+        problem.prompt(language), Conditioning(language=language, rating=problem.rating, tags=problem.tags)
+    )
     return text if correct else text.replace("\nCORRECT SOLUTION\n", "\nINCORRECT SOLUTION\n")
 
 
@@ -97,7 +120,9 @@ def _target(code: str) -> str:
     return code.rstrip("\n") + "\n```\n"
 
 
-def solve_examples(problems: Iterable[ProblemRecord], *, include_incorrect: bool = True) -> Iterator[tuple[str, str]]:
+def solve_examples(
+    problems: Iterable[ProblemRecord], *, include_incorrect: bool = True
+) -> Iterator[tuple[str, str]]:
     """(prompt text, target text) for every solution; the target ends with the closing fence."""
     for p in problems:
         for s in p.solutions:
@@ -108,13 +133,16 @@ def solve_examples(problems: Iterable[ProblemRecord], *, include_incorrect: bool
 def generator_program(inputs: list[str]) -> str:
     """A Python program printing one of `inputs` chosen by its seed (the generator task's target)."""
     listing = ",\n    ".join(repr(i) for i in inputs)
-    return ("import sys\n\nINPUTS = [\n    " + listing + ",\n]\n\n"
-            "args = sys.argv[1:] or sys.stdin.read().split()[:1] or ['0']\n"
-            "seed = int(args[0])\nsys.stdout.write(INPUTS[seed % len(INPUTS)])\n")
+    return (
+        "import sys\n\nINPUTS = [\n    " + listing + ",\n]\n\n"
+        "args = sys.argv[1:] or sys.stdin.read().split()[:1] or ['0']\n"
+        "seed = int(args[0])\nsys.stdout.write(INPUTS[seed % len(INPUTS)])\n"
+    )
 
 
-def generator_examples(problems: Iterable[ProblemRecord], template: str, *, max_input_chars: int = 300,
-                       per_problem: int = 4) -> Iterator[tuple[str, str]]:
+def generator_examples(
+    problems: Iterable[ProblemRecord], template: str, *, max_input_chars: int = 300, per_problem: int = 4
+) -> Iterator[tuple[str, str]]:
     """(prompt, target) pairs teaching the test-input generator task that clustering asks the policy for.
 
     The prompt is the generator request (`template` with `{statement}`, clustering's own text passed in by
@@ -123,8 +151,10 @@ def generator_examples(problems: Iterable[ProblemRecord], template: str, *, max_
     constraints from real inputs.
     """
     if "{statement}" not in template:
-        raise PretrainError("the generator prompt template has no {statement} field",
-                            hint="set finetune.generator_prompt or leave it empty for the default")
+        raise PretrainError(
+            "the generator prompt template has no {statement} field",
+            hint="set finetune.generator_prompt or leave it empty for the default",
+        )
     for p in problems:
         inputs = list(dict.fromkeys(t for t in p.tests if 0 < len(t) <= max_input_chars))[:per_problem]
         if inputs:
@@ -133,7 +163,9 @@ def generator_examples(problems: Iterable[ProblemRecord], template: str, *, max_
             yield text, _target(generator_program(inputs))
 
 
-def encode_examples(pairs: Iterable[tuple[str, str]], tokenizer, statement_tokens: int) -> Iterator[tuple[list[int], list[int]]]:
+def encode_examples(
+    pairs: Iterable[tuple[str, str]], tokenizer, statement_tokens: int
+) -> Iterator[tuple[list[int], list[int]]]:
     for prompt, target in pairs:
         ids = tokenizer.encode(prompt, add_bos=True)
         yield ids[-statement_tokens:], tokenizer.encode(target, add_eos=True)

@@ -16,7 +16,8 @@ from typing import Any
 
 import jax
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
 
 from pretrain._config import MeshConfig
 from pretrain.errors import PretrainError
@@ -40,17 +41,23 @@ def mesh_shape(cfg: MeshConfig, num_devices: int) -> tuple[int, int, int]:
     free = [i for i, s in enumerate(sizes) if s == -1]
     fixed = math.prod(s for s in sizes if s != -1)
     if len(free) > 1 or any(s == 0 or s < -1 for s in sizes):
-        raise PretrainError(f"mesh {dict(zip(AXES, sizes))}: at most one axis may be -1, the others positive",
-                            hint="e.g. mesh: {data: -1, fsdp: 2, tensor: 1}")
+        raise PretrainError(
+            f"mesh {dict(zip(AXES, sizes))}: at most one axis may be -1, the others positive",
+            hint="e.g. mesh: {data: -1, fsdp: 2, tensor: 1}",
+        )
     if free:
         if num_devices % fixed:
-            raise PretrainError(f"mesh {dict(zip(AXES, sizes))} does not fit {num_devices} devices "
-                                f"({num_devices} is not a multiple of {fixed})",
-                                hint="choose axis sizes whose product divides the device count")
+            raise PretrainError(
+                f"mesh {dict(zip(AXES, sizes))} does not fit {num_devices} devices "
+                f"({num_devices} is not a multiple of {fixed})",
+                hint="choose axis sizes whose product divides the device count",
+            )
         sizes[free[0]] = num_devices // fixed
     if math.prod(sizes) != num_devices:
-        raise PretrainError(f"mesh {dict(zip(AXES, sizes))} needs {math.prod(sizes)} devices, there are {num_devices}",
-                            hint="make the product of the axis sizes equal the device count, or use -1 for one axis")
+        raise PretrainError(
+            f"mesh {dict(zip(AXES, sizes))} needs {math.prod(sizes)} devices, there are {num_devices}",
+            hint="make the product of the axis sizes equal the device count, or use -1 for one axis",
+        )
     return tuple(sizes)  # type: ignore[return-value]
 
 
@@ -71,7 +78,8 @@ def spec_for(name: str, shape: tuple[int, ...], mesh: Mesh) -> P:
             raise PretrainError(
                 f"the model does not fit the mesh: {name} {shape} has a dimension {dim} that the "
                 f"{axis!r} axis ({mesh.shape[axis]} devices) does not divide",
-                hint=f"change mesh.{axis} or the model shape so that it divides {dim}")
+                hint=f"change mesh.{axis} or the model shape so that it divides {dim}",
+            )
     return P(*axes)
 
 
@@ -105,9 +113,11 @@ def batch_sharding(mesh: Mesh, batch: int, micro: int | None = None) -> NamedSha
     ways = mesh.shape["data"] * mesh.shape["fsdp"]
     rows = micro if micro is not None else batch
     if rows % ways:
-        raise PretrainError(f"the batch does not fit the mesh: {rows} sequences per micro-batch cannot be split "
-                            f"over data x fsdp = {ways} devices",
-                            hint="make batch_size / accum_steps a multiple of mesh.data * mesh.fsdp")
+        raise PretrainError(
+            f"the batch does not fit the mesh: {rows} sequences per micro-batch cannot be split "
+            f"over data x fsdp = {ways} devices",
+            hint="make batch_size / accum_steps a multiple of mesh.data * mesh.fsdp",
+        )
     return NamedSharding(mesh, P(None, BATCH_AXES, None))
 
 

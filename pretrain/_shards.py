@@ -70,8 +70,10 @@ class _Writer:
 def _finish(writer: _Writer, tmp: Path, out: Path, seq_len: int, digest: str, what: str) -> ShardInfo:
     writer.flush()
     if writer.rows == 0:
-        raise PretrainError(f"no {what} rows: the documents are shorter than one sequence of {seq_len} tokens",
-                            hint="add documents or lower seq_len")
+        raise PretrainError(
+            f"no {what} rows: the documents are shorter than one sequence of {seq_len} tokens",
+            hint="add documents or lower seq_len",
+        )
     info = ShardInfo(seq_len, writer.rows, writer.counted, digest, tuple(writer.files))
     (tmp / MANIFEST).write_text(json.dumps({"format": FORMAT, **info.__dict__}, indent=2) + "\n")
     if out.exists():
@@ -87,8 +89,9 @@ def _tmp_dir(out: Path) -> Path:
     return tmp
 
 
-def pack_documents(texts: Iterable[str], tokenizer, seq_len: int, out: str | Path,
-                   *, rows_per_shard: int = 4096) -> ShardInfo:
+def pack_documents(
+    texts: Iterable[str], tokenizer, seq_len: int, out: str | Path, *, rows_per_shard: int = 4096
+) -> ShardInfo:
     """Pretraining rows: documents end to end with a separator; the last partial row is dropped."""
     out = Path(out)
     tmp = _tmp_dir(out)
@@ -110,8 +113,14 @@ def pack_documents(texts: Iterable[str], tokenizer, seq_len: int, out: str | Pat
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def pack_examples(examples: Iterable[tuple[list[int], list[int]]], tokenizer, seq_len: int, out: str | Path,
-                  *, rows_per_shard: int = 4096) -> ShardInfo:
+def pack_examples(
+    examples: Iterable[tuple[list[int], list[int]]],
+    tokenizer,
+    seq_len: int,
+    out: str | Path,
+    *,
+    rows_per_shard: int = 4096,
+) -> ShardInfo:
     """Fine-tuning rows: one (prompt ids, target ids) example per row, padded; loss on the targets only.
 
     An example longer than a row keeps its target's start: the prompt is cut from the left (its end,
@@ -142,17 +151,25 @@ class ShardSet:
         try:
             doc = json.loads((self.path / MANIFEST).read_text())
         except (OSError, json.JSONDecodeError) as exc:
-            raise PretrainError(f"not a shard set: {self.path} ({exc})",
-                                hint="pack it again (delete the directory; training packs it from the corpus)") from exc
+            raise PretrainError(
+                f"not a shard set: {self.path} ({exc})",
+                hint="pack it again (delete the directory; training packs it from the corpus)",
+            ) from exc
         if doc.get("format") != FORMAT:
-            raise PretrainError(f"{self.path}: unknown shard format {doc.get('format')!r}", hint=f"expected {FORMAT}")
-        self.info = ShardInfo(doc["seq_len"], doc["rows"], doc["tokens"], doc["tokenizer"], tuple(doc["files"]))
+            raise PretrainError(
+                f"{self.path}: unknown shard format {doc.get('format')!r}", hint=f"expected {FORMAT}"
+            )
+        self.info = ShardInfo(
+            doc["seq_len"], doc["rows"], doc["tokens"], doc["tokenizer"], tuple(doc["files"])
+        )
         self._tokens = [np.load(self.path / f"{s}.tokens.npy", mmap_mode="r") for s in self.info.files]
         self._masks = [np.load(self.path / f"{s}.mask.npy", mmap_mode="r") for s in self.info.files]
         self._starts = np.cumsum([0] + [len(t) for t in self._tokens])
         if self._starts[-1] != self.info.rows:
-            raise PretrainError(f"{self.path}: shards hold {self._starts[-1]} rows, manifest says {self.info.rows}",
-                                hint="the shard set is damaged; delete it and pack again")
+            raise PretrainError(
+                f"{self.path}: shards hold {self._starts[-1]} rows, manifest says {self.info.rows}",
+                hint="the shard set is damaged; delete it and pack again",
+            )
 
     def __len__(self) -> int:
         return self.info.rows

@@ -29,8 +29,10 @@ Params = dict[str, Any]
 
 def to_model_tree(params: Params) -> dict[Any, Any]:
     """Our string-keyed tree -> nnx's pure dict (list indices as ints)."""
-    return {(int(k) if k.isdigit() else k): (to_model_tree(v) if isinstance(v, dict) else v)
-            for k, v in params.items()}
+    return {
+        (int(k) if k.isdigit() else k): (to_model_tree(v) if isinstance(v, dict) else v)
+        for k, v in params.items()
+    }
 
 
 def from_model_tree(tree: dict[Any, Any]) -> Params:
@@ -46,16 +48,26 @@ def split_model(model: nnx.Module) -> tuple[Any, Params]:
 def learning_rate_schedule(cfg: OptimConfig, total_steps: int) -> optax.Schedule:
     warmup = min(cfg.warmup_steps, max(total_steps - 1, 0))
     return optax.warmup_cosine_decay_schedule(
-        init_value=0.0, peak_value=cfg.learning_rate, warmup_steps=warmup,
-        decay_steps=max(total_steps, warmup + 1), end_value=cfg.learning_rate * cfg.min_lr_ratio)
+        init_value=0.0,
+        peak_value=cfg.learning_rate,
+        warmup_steps=warmup,
+        decay_steps=max(total_steps, warmup + 1),
+        end_value=cfg.learning_rate * cfg.min_lr_ratio,
+    )
 
 
 def make_optimizer(cfg: OptimConfig, total_steps: int) -> optax.GradientTransformation:
     """AdamW with warmup + cosine decay, after global-norm clipping; no decay on norms (1-D params)."""
     parts = [optax.clip_by_global_norm(cfg.clip_norm)] if cfg.clip_norm > 0 else []
-    parts.append(optax.adamw(learning_rate_schedule(cfg, total_steps), b1=cfg.b1, b2=cfg.b2,
-                             weight_decay=cfg.weight_decay,
-                             mask=lambda p: jax.tree.map(lambda x: x.ndim > 1, p)))
+    parts.append(
+        optax.adamw(
+            learning_rate_schedule(cfg, total_steps),
+            b1=cfg.b1,
+            b2=cfg.b2,
+            weight_decay=cfg.weight_decay,
+            mask=lambda p: jax.tree.map(lambda x: x.ndim > 1, p),
+        )
+    )
     return optax.chain(*parts)
 
 
@@ -68,8 +80,13 @@ def token_losses(graphdef: Any, params: Params, tokens: jax.Array, compute_dtype
     return jnp.take_along_axis(logp, tokens[:, 1:, None], axis=-1)[..., 0]  # (B, T)
 
 
-def make_train_step(graphdef: Any, optimizer: optax.GradientTransformation, objective: ObjectiveConfig,
-                    compute_dtype: Any, schedule: optax.Schedule | None = None) -> Callable[..., Any]:
+def make_train_step(
+    graphdef: Any,
+    optimizer: optax.GradientTransformation,
+    objective: ObjectiveConfig,
+    compute_dtype: Any,
+    schedule: optax.Schedule | None = None,
+) -> Callable[..., Any]:
     """step(params, opt_state, tokens, mask, step) -> (params, opt_state, metrics); tokens (A, b, T + 1)."""
 
     def micro_loss(params: Params, tokens: jax.Array, mask: jax.Array, step: jax.Array):

@@ -9,13 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from policy_model import Tokenizer, train_code_tokenizer
-
 from pretrain._corpus import read_documents
 from pretrain.errors import PretrainError
 
 
-def train_tokenizer_on_corpus(corpus: str | Path, vocab_size: int, *, max_bytes: int = 20 << 20,
-                              model_type: str = "bpe", max_doc_bytes: int = 64 << 10) -> Tokenizer:
+def train_tokenizer_on_corpus(
+    corpus: str | Path,
+    vocab_size: int,
+    *,
+    max_bytes: int = 20 << 20,
+    model_type: str = "bpe",
+    max_doc_bytes: int = 64 << 10,
+) -> Tokenizer:
     docs = list(read_documents(corpus))
     total = sum(len(d["text"]) for d in docs)
     stride = max(1, int(total // max_bytes) + 1)
@@ -27,7 +32,9 @@ def train_tokenizer_on_corpus(corpus: str | Path, vocab_size: int, *, max_bytes:
         if used >= max_bytes:
             break
     if not texts:
-        raise PretrainError(f"{corpus} holds no documents", hint="build it with: cpagent corpus SOURCES -o DIR")
+        raise PretrainError(
+            f"{corpus} holds no documents", hint="build it with: cpagent corpus SOURCES -o DIR"
+        )
     from policy_model import PolicyError
 
     try:

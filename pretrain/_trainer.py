@@ -1,11 +1,11 @@
 """`train(config)`: the whole training run, top to bottom, the same for pretraining and fine-tuning.
 
-  1. data      pack each source into shards under RUN_DIR/data (once; cached by content key)
-  2. model     a fresh preset (pretraining) or a policy checkpoint (fine-tuning), float32 master weights
-  3. mesh      parameters and batch placed by the partitioning rules; the step jitted with those shardings
-  4. resume    from the last checkpoint: parameters, optimizer state, loader position (bit-exact)
-  5. loop      batch -> (optional SDC replay) -> step -> metrics -> asynchronous checkpoint
-  6. export    a policy checkpoint (policy_model format) the sampler and `cpagent solve` can load
+1. data      pack each source into shards under RUN_DIR/data (once; cached by content key)
+2. model     a fresh preset (pretraining) or a policy checkpoint (fine-tuning), float32 master weights
+3. mesh      parameters and batch placed by the partitioning rules; the step jitted with those shardings
+4. resume    from the last checkpoint: parameters, optimizer state, loader position (bit-exact)
+5. loop      batch -> (optional SDC replay) -> step -> metrics -> asynchronous checkpoint
+6. export    a policy checkpoint (policy_model format) the sampler and `cpagent solve` can load
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import numpy as np
 from flax import nnx
 
 from policy_model import Tokenizer, Transformer, load_checkpoint, preset
-
 from pretrain._ckpt import TrainCheckpoints
 from pretrain._config import DataSource, TrainConfig
 from pretrain._corpus import read_documents
@@ -32,13 +31,21 @@ from pretrain._loader import MixtureLoader, SourceSpec
 from pretrain._metrics import MetricsLog
 from pretrain._sdc import replay_check
 from pretrain._sft import encode_examples, generator_examples, read_problems, solve_examples
+from pretrain._sharding import (
+    batch_sharding,
+    make_mesh,
+    param_shardings,
+    put_global,
+    replicated,
+    state_shardings,
+)
 from pretrain._shards import ShardSet, pack_documents, pack_examples, tokenizer_digest
-from pretrain._sharding import (batch_sharding, make_mesh, param_shardings, put_global, replicated,
-                               state_shardings)
 from pretrain._step import from_model_tree, learning_rate_schedule, make_optimizer, make_train_step
 from pretrain.errors import PretrainError
 
-DEFAULT_GENERATOR_PROMPT = "{statement}\n\nWrite a program that prints ONE random valid input for the problem above."
+DEFAULT_GENERATOR_PROMPT = (
+    "{statement}\n\nWrite a program that prints ONE random valid input for the problem above."
+)
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,15 @@ class TrainResult:
 
 # --- 1. data ---------------------------------------------------------------------------------------
 
+
 def _source_key(src: DataSource, cfg: TrainConfig, digest: str) -> str:
-    parts = {"source": src.__dict__, "seq_len": cfg.data.seq_len, "tokenizer": digest, "mode": cfg.mode,
-             "finetune": cfg.finetune.__dict__ if cfg.mode == "finetune" else None}
+    parts = {
+        "source": src.__dict__,
+        "seq_len": cfg.data.seq_len,
+        "tokenizer": digest,
+        "mode": cfg.mode,
+        "finetune": cfg.finetune.__dict__ if cfg.mode == "finetune" else None,
+    }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
@@ -81,8 +94,10 @@ def prepare_source(src: DataSource, cfg: TrainConfig, tokenizer: Tokenizer, data
 def _pack_source(src: DataSource, cfg: TrainConfig, tokenizer: Tokenizer, out: Path) -> None:
     """Pack one source: a corpus (documents end to end) or problem files (one example per row)."""
     if bool(src.corpus) == bool(src.problems):
-        raise PretrainError(f"data source {src.name!r} must name exactly one of corpus or problems",
-                            hint="pretraining sources name a corpus directory; fine-tuning ones problem files")
+        raise PretrainError(
+            f"data source {src.name!r} must name exactly one of corpus or problems",
+            hint="pretraining sources name a corpus directory; fine-tuning ones problem files",
+        )
     if src.corpus:
         texts = (d["text"] for d in read_documents(src.corpus, src.languages))
         pack_documents(texts, tokenizer, cfg.data.seq_len, out)
@@ -93,13 +108,17 @@ def _pack_source(src: DataSource, cfg: TrainConfig, tokenizer: Tokenizer, out: P
         elif cfg.finetune.task == "generate_inputs":
             pairs = generator_examples(problems, cfg.finetune.generator_prompt or DEFAULT_GENERATOR_PROMPT)
         else:
-            raise PretrainError(f"unknown finetune.task {cfg.finetune.task!r}",
-                                hint="use solve or generate_inputs (the scorer head: task scorer, via the CLI)")
-        pack_examples(encode_examples(pairs, tokenizer, cfg.finetune.statement_tokens), tokenizer,
-                      cfg.data.seq_len, out)
+            raise PretrainError(
+                f"unknown finetune.task {cfg.finetune.task!r}",
+                hint="use solve or generate_inputs (the scorer head: task scorer, via the CLI)",
+            )
+        pack_examples(
+            encode_examples(pairs, tokenizer, cfg.finetune.statement_tokens), tokenizer, cfg.data.seq_len, out
+        )
 
 
 # --- 2. model --------------------------------------------------------------------------------------
+
 
 def build_model(cfg: TrainConfig) -> tuple[Any, Tokenizer, dict[str, Any] | None, Any]:
     """(model config, tokenizer, initial parameters or None for a fresh init, graphdef)."""
@@ -108,13 +127,21 @@ def build_model(cfg: TrainConfig) -> tuple[Any, Tokenizer, dict[str, Any] | None
         graphdef, params = nnx.split(ckpt.model)
         return ckpt.config, ckpt.tokenizer, from_model_tree(nnx.to_pure_dict(params)), graphdef
     if cfg.mode == "finetune":
-        raise PretrainError("fine-tuning needs init_from: a policy checkpoint to start from",
-                            hint="set init_from to the `policy` directory a pretraining run exported")
+        raise PretrainError(
+            "fine-tuning needs init_from: a policy checkpoint to start from",
+            hint="set init_from to the `policy` directory a pretraining run exported",
+        )
     if not cfg.tokenizer:
-        raise PretrainError("the config names no tokenizer", hint="train one: cpagent tokenizer train CORPUS -o tok.model")
+        raise PretrainError(
+            "the config names no tokenizer", hint="train one: cpagent tokenizer train CORPUS -o tok.model"
+        )
     tokenizer = Tokenizer.load(cfg.tokenizer)
-    overrides = {"vocab_size": tokenizer.vocab_size, "max_seq_len": max(cfg.data.seq_len, 1024),
-                 **cfg.model_overrides, "dtype": "float32"}
+    overrides = {
+        "vocab_size": tokenizer.vocab_size,
+        "max_seq_len": max(cfg.data.seq_len, 1024),
+        **cfg.model_overrides,
+        "dtype": "float32",
+    }
     try:
         mcfg = preset(cfg.model, **overrides)
     except TypeError as exc:
@@ -132,37 +159,53 @@ def _init_params(mcfg: Any, seed: int, shardings: Any) -> dict[str, Any]:
 
 # --- the run ---------------------------------------------------------------------------------------
 
-def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None = None,
-          progress: bool = True) -> TrainResult:
+
+def train(
+    cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None = None, progress: bool = True
+) -> TrainResult:
     run_dir = Path(cfg.run_dir)
     primary = jax.process_index() == 0
-    ckpts = TrainCheckpoints(run_dir / "checkpoints", keep=cfg.checkpoint.keep, async_save=cfg.checkpoint.async_save)
+    ckpts = TrainCheckpoints(
+        run_dir / "checkpoints", keep=cfg.checkpoint.keep, async_save=cfg.checkpoint.async_save
+    )
     latest = ckpts.latest()
     if latest is not None and not resume:
-        raise PretrainError(f"{run_dir} already holds checkpoints (last at step {latest})",
-                            hint="add --resume to continue that run, or choose another run_dir")
+        raise PretrainError(
+            f"{run_dir} already holds checkpoints (last at step {latest})",
+            hint="add --resume to continue that run, or choose another run_dir",
+        )
     if latest is not None:
         saved = ckpts.read_config(latest)
         mine = cfg.to_json()
-        differs = sorted(k for k in mine if k not in ("steps", "log_every", "checkpoint", "sdc_every", "export")
-                         and saved.get(k) != mine[k])
+        differs = sorted(
+            k
+            for k in mine
+            if k not in ("steps", "log_every", "checkpoint", "sdc_every", "export")
+            and saved.get(k) != mine[k]
+        )
         if differs:
-            raise PretrainError(f"the config differs from the checkpoint's in: {', '.join(differs)}",
-                                hint="resume with the config the run started with (see RUN_DIR/config.json)")
+            raise PretrainError(
+                f"the config differs from the checkpoint's in: {', '.join(differs)}",
+                hint="resume with the config the run started with (see RUN_DIR/config.json)",
+            )
 
     # 1-2. model and data
     mcfg, tokenizer, params, graphdef = build_model(cfg)
     if primary:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.json").write_text(json.dumps({"train": cfg.to_json(), "model": mcfg.to_json()}, indent=2) + "\n")
+        (run_dir / "config.json").write_text(
+            json.dumps({"train": cfg.to_json(), "model": mcfg.to_json()}, indent=2) + "\n"
+        )
         sets = [prepare_source(s, cfg, tokenizer, run_dir / "data") for s in cfg.data.sources]
     _barrier("cpagent-data-packed")
     if not primary:
         sets = [prepare_source(s, cfg, tokenizer, run_dir / "data") for s in cfg.data.sources]
     if max(len(s) for s in sets) == 0:
         raise PretrainError("the data sources hold no rows", hint="check the corpus")
-    specs = [SourceSpec(name=s.name, weight=s.weight, final_weight=s.final_weight, ramp_start=s.ramp_start)
-             for s in cfg.data.sources]
+    specs = [
+        SourceSpec(name=s.name, weight=s.weight, final_weight=s.final_weight, ramp_start=s.ramp_start)
+        for s in cfg.data.sources
+    ]
     loader = MixtureLoader(sets, specs, batch_size=cfg.batch_size, total_steps=cfg.steps, seed=cfg.data.seed)
 
     # 3. mesh and shardings
@@ -170,8 +213,13 @@ def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None =
     accum = cfg.optim.accum_steps
     micro = cfg.batch_size // accum
     bsh = batch_sharding(mesh, cfg.batch_size, micro)
-    abstract = params if params is not None else jax.eval_shape(
-        lambda: from_model_tree(nnx.to_pure_dict(nnx.state(Transformer(mcfg, rngs=nnx.Rngs(cfg.seed))))))
+    abstract = (
+        params
+        if params is not None
+        else jax.eval_shape(
+            lambda: from_model_tree(nnx.to_pure_dict(nnx.state(Transformer(mcfg, rngs=nnx.Rngs(cfg.seed)))))
+        )
+    )
     psh = param_shardings(abstract, mesh)
     if params is None:
         params = _init_params(mcfg, cfg.seed, psh)
@@ -182,9 +230,11 @@ def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None =
     opt_state = jax.jit(optimizer.init, out_shardings=osh)(params)
     compute = jnp.bfloat16 if cfg.compute_dtype == "bfloat16" else jnp.float32
     schedule = learning_rate_schedule(cfg.optim, cfg.steps)
-    step_fn = jax.jit(make_train_step(graphdef, optimizer, cfg.objective, compute, schedule),
-                      in_shardings=(psh, osh, bsh, bsh, replicated(mesh)),
-                      out_shardings=(psh, osh, replicated(mesh)))
+    step_fn = jax.jit(
+        make_train_step(graphdef, optimizer, cfg.objective, compute, schedule),
+        in_shardings=(psh, osh, bsh, bsh, replicated(mesh)),
+        out_shardings=(psh, osh, replicated(mesh)),
+    )
 
     # 4. resume
     start = 0
@@ -192,8 +242,9 @@ def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None =
         params, opt_state, loader_state, _extra = ckpts.restore(latest, params, opt_state)
         loader.set_state(loader_state)
         start = latest
-    log = MetricsLog(run_dir / "metrics.jsonl", resume_step=start, total=cfg.steps, enabled=primary,
-                     progress=progress)
+    log = MetricsLog(
+        run_dir / "metrics.jsonl", resume_step=start, total=cfg.steps, enabled=primary, progress=progress
+    )
 
     # 5. loop. Compiled ahead of time, then every process waits for the others: a host that compiles
     # more slowly must not make the first collective time out on the fast ones.
@@ -221,10 +272,17 @@ def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None =
                 elapsed = time.perf_counter() - t0
                 last_loss = float(m["loss"])
                 tokens_seen = int(m["tokens"])
-                log.write({"step": done, "loss": last_loss, "learning_rate": float(m["learning_rate"]),
-                           "grad_norm": float(m["grad_norm"]), "tokens": tokens_seen,
-                           "tokens_per_s": tokens_seen / elapsed if elapsed > 0 else 0.0,
-                           "time_s": round(elapsed, 4)})
+                log.write(
+                    {
+                        "step": done,
+                        "loss": last_loss,
+                        "learning_rate": float(m["learning_rate"]),
+                        "grad_norm": float(m["grad_norm"]),
+                        "tokens": tokens_seen,
+                        "tokens_per_s": tokens_seen / elapsed if elapsed > 0 else 0.0,
+                        "time_s": round(elapsed, 4),
+                    }
+                )
             log.advance()
             if (every and done % every == 0) or done == cfg.steps:
                 ckpts.save(done, params, opt_state, loader.get_state(), cfg.to_json(), {"loss": last_loss})
@@ -239,10 +297,24 @@ def train(cfg: TrainConfig, *, resume: bool = False, devices: list[Any] | None =
         _barrier("cpagent-trained")
         host = _gather(params)  # every process takes part in the gather; process 0 writes
         if primary:
-            export = str(export_policy(host, mcfg, tokenizer, run_dir / cfg.export,
-                                       {"trained_by": "cpagent train", "mode": cfg.mode, "steps": cfg.steps}))
-    return TrainResult(run_dir=str(run_dir), steps=cfg.steps, resumed_from=latest, final_loss=last_loss,
-                       tokens=tokens_seen, export=export, metrics=str(run_dir / "metrics.jsonl"))
+            export = str(
+                export_policy(
+                    host,
+                    mcfg,
+                    tokenizer,
+                    run_dir / cfg.export,
+                    {"trained_by": "cpagent train", "mode": cfg.mode, "steps": cfg.steps},
+                )
+            )
+    return TrainResult(
+        run_dir=str(run_dir),
+        steps=cfg.steps,
+        resumed_from=latest,
+        final_loss=last_loss,
+        tokens=tokens_seen,
+        export=export,
+        metrics=str(run_dir / "metrics.jsonl"),
+    )
 
 
 def _barrier(name: str) -> None:

@@ -10,12 +10,23 @@ import numpy as np
 import pytest
 
 from policy_model.testing import tiny_tokenizer
-from pretrain import (MixtureLoader, ShardSet, SourceSpec, config_from_dict, load_config, mixture_weights,
-                      pack_documents, pack_examples, read_problems, replay_check, solve_examples)
+from pretrain import (
+    MixtureLoader,
+    ShardSet,
+    SourceSpec,
+    config_from_dict,
+    load_config,
+    mixture_weights,
+    pack_documents,
+    pack_examples,
+    read_problems,
+    replay_check,
+    solve_examples,
+)
+from pretrain._config import MeshConfig
 from pretrain._sdc import compare_trees
 from pretrain._sft import encode_examples, generator_examples
 from pretrain._sharding import mesh_shape, spec_for
-from pretrain._config import MeshConfig
 from pretrain.errors import PretrainError, SDCError
 
 DOCS = [f"def f{i}(x):\n    return x * {i} + {i * i}\n" * (1 + i % 3) for i in range(60)]
@@ -38,7 +49,10 @@ def test_pack_documents_rows_are_the_token_stream(tok, tmp_path: Path) -> None:
 
 
 def test_pack_examples_masks_the_solution_only(tok, tmp_path: Path) -> None:
-    prompt, target = tok.encode("PROBLEM: x\nCORRECT SOLUTION\n```c\n"), tok.encode("int main(){}\n```\n", add_eos=True)
+    prompt, target = (
+        tok.encode("PROBLEM: x\nCORRECT SOLUTION\n```c\n"),
+        tok.encode("int main(){}\n```\n", add_eos=True),
+    )
     pack_examples([(prompt, target)], tok, 64, tmp_path / "e")
     tokens, mask = ShardSet(tmp_path / "e").rows(np.array([0]))
     n = len(prompt) + len(target)
@@ -50,7 +64,10 @@ def test_loader_is_deterministic_and_resumes_from_its_state(tok, tmp_path: Path)
     pack_documents(DOCS, tok, 8, tmp_path / "a")
     pack_documents(DOCS[::-1], tok, 8, tmp_path / "b")
     sets = [ShardSet(tmp_path / "a"), ShardSet(tmp_path / "b")]
-    specs = [SourceSpec(name="a", weight=1.0, final_weight=0.0), SourceSpec(name="b", weight=0.0, final_weight=1.0)]
+    specs = [
+        SourceSpec(name="a", weight=1.0, final_weight=0.0),
+        SourceSpec(name="b", weight=0.0, final_weight=1.0),
+    ]
 
     def make() -> MixtureLoader:
         return MixtureLoader(sets, specs, batch_size=4, total_steps=40, seed=3)
@@ -70,7 +87,10 @@ def test_loader_is_deterministic_and_resumes_from_its_state(tok, tmp_path: Path)
 
 
 def test_mixture_schedule_raises_the_domain_share_towards_the_end() -> None:
-    specs = [SourceSpec(name="web", weight=3.0, final_weight=1.0, ramp_start=0.5), SourceSpec(name="code", weight=1.0)]
+    specs = [
+        SourceSpec(name="web", weight=3.0, final_weight=1.0, ramp_start=0.5),
+        SourceSpec(name="code", weight=1.0),
+    ]
     assert mixture_weights(specs, 0, 100).tolist() == [0.75, 0.25]
     assert mixture_weights(specs, 50, 100).tolist() == [0.75, 0.25]
     assert mixture_weights(specs, 100, 100).tolist() == [0.5, 0.5]
@@ -80,11 +100,22 @@ def test_mixture_schedule_raises_the_domain_share_towards_the_end() -> None:
 
 def _problems(tmp_path: Path) -> Path:
     path = tmp_path / "problems.jsonl"
-    path.write_text(json.dumps({
-        "id": "t/1", "name": "A. Add", "statement": "Print a+b.", "rating": 800, "tags": ["math"],
-        "public_tests": [{"input": "1 2\n", "output": "3\n"}], "hidden_tests": [{"input": "5 6\n", "output": "11\n"}],
-        "correct_solutions": [{"language": "c", "code": "int main(){return 0;}\n"}],
-        "incorrect_solutions": [{"language": "c", "code": "int main(){return 1;}\n"}]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "id": "t/1",
+                "name": "A. Add",
+                "statement": "Print a+b.",
+                "rating": 800,
+                "tags": ["math"],
+                "public_tests": [{"input": "1 2\n", "output": "3\n"}],
+                "hidden_tests": [{"input": "5 6\n", "output": "11\n"}],
+                "correct_solutions": [{"language": "c", "code": "int main(){return 0;}\n"}],
+                "incorrect_solutions": [{"language": "c", "code": "int main(){return 1;}\n"}],
+            }
+        )
+        + "\n"
+    )
     return path
 
 
@@ -102,26 +133,32 @@ def test_sft_examples_carry_alphacode_metadata(tmp_path: Path) -> None:
 
 def test_generator_examples_write_valid_known_inputs(tmp_path: Path) -> None:
     problems = list(read_problems(_problems(tmp_path)))
-    (prompt, target), = generator_examples(problems, "{statement}\n\nWrite a generator.")
+    ((prompt, target),) = generator_examples(problems, "{statement}\n\nWrite a generator.")
     assert "Print a+b.\n\nWrite a generator." in prompt and "LANGUAGE IS Python 3" in prompt
     program = target.removesuffix("```\n")
     import subprocess
     import sys
 
-    outs = {subprocess.run([sys.executable, "-c", program, str(s)], capture_output=True, text=True).stdout
-            for s in range(4)}
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", program, str(s)], check=False, capture_output=True, text=True
+        ).stdout
+        for s in range(4)
+    }
     assert outs == {"1 2\n", "5 6\n"}
 
 
 def test_encode_examples_cuts_long_prompts_from_the_left(tok) -> None:
-    (prompt, target), = encode_examples([("x = 1\n" * 200, "print(1)\n")], tok, 10)
+    ((prompt, target),) = encode_examples([("x = 1\n" * 200, "print(1)\n")], tok, 10)
     assert len(prompt) == 10 and target[-1] == tok.eos_id
 
 
 def test_config_reading(tmp_path: Path) -> None:
     cfg_file = tmp_path / "c.yaml"
-    cfg_file.write_text("run_dir: run\ntokenizer: t.model\ndata:\n  sources: [{name: a, corpus: corp}]\n"
-                        "optim: {accum_steps: 2}\nbatch_size: 4\n")
+    cfg_file.write_text(
+        "run_dir: run\ntokenizer: t.model\ndata:\n  sources: [{name: a, corpus: corp}]\n"
+        "optim: {accum_steps: 2}\nbatch_size: 4\n"
+    )
     cfg = load_config(cfg_file)
     assert cfg.run_dir == str(tmp_path / "run") and cfg.data.sources[0].corpus == str(tmp_path / "corp")
     assert cfg.optim.accum_steps == 2 and cfg.to_json()["data"]["sources"][0]["name"] == "a"

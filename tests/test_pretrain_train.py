@@ -39,11 +39,16 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _config(work: Path, name: str, **changes) -> Path:
     cfg = {
-        "run_dir": f"runs/{name}", "tokenizer": str(work / "tok.model"), "model": "tiny",
+        "run_dir": f"runs/{name}",
+        "tokenizer": str(work / "tok.model"),
+        "model": "tiny",
         "model_overrides": {"num_layers": 1},
         "data": {"seq_len": 32, "seed": 1, "sources": [{"name": "code", "corpus": str(work / "corpus")}]},
-        "batch_size": 8, "steps": 10, "optim": {"warmup_steps": 3, "learning_rate": 0.003, "accum_steps": 2},
-        "checkpoint": {"every": 3, "keep": 2}, "sdc_every": 4,
+        "batch_size": 8,
+        "steps": 10,
+        "optim": {"warmup_steps": 3, "learning_rate": 0.003, "accum_steps": 2},
+        "checkpoint": {"every": 3, "keep": 2},
+        "sdc_every": 4,
     }
     cfg.update(changes)
     path = work / f"{name}.yaml"
@@ -52,16 +57,27 @@ def _config(work: Path, name: str, **changes) -> Path:
 
 
 def _env(work: Path, devices: int = 1) -> dict[str, str]:
-    env = dict(os.environ, JAX_PLATFORMS="cpu", JAX_COMPILATION_CACHE_DIR=str(work / "cache"),
-               JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
-               XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}")
+    env = dict(
+        os.environ,
+        JAX_PLATFORMS="cpu",
+        JAX_COMPILATION_CACHE_DIR=str(work / "cache"),
+        JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+        XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}",
+    )
     env.pop("PYTEST_CURRENT_TEST", None)
     return env
 
 
 def _cpagent(args: list[str], work: Path, devices: int = 1) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent", *args], cwd=work, env=_env(work, devices),
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args],
+        check=False,
+        cwd=work,
+        env=_env(work, devices),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
 
 
 def _metrics(path: Path) -> list[dict]:
@@ -81,7 +97,9 @@ def test_pretraining_learns_and_exports_a_policy(baseline: dict) -> None:
     m = baseline["metrics"]
     assert [r["step"] for r in m] == list(range(1, 11))
     assert m[-1]["loss"] < m[0]["loss"] - 0.3  # it learns (from ln(384) ~ 5.95)
-    assert m[0]["learning_rate"] == 0.0 and m[3]["learning_rate"] == pytest.approx(0.003)  # warmup, then cosine
+    assert m[0]["learning_rate"] == 0.0 and m[3]["learning_rate"] == pytest.approx(
+        0.003
+    )  # warmup, then cosine
     assert all(r["tokens"] == 8 * 32 and r["grad_norm"] > 0 and r["tokens_per_s"] > 0 for r in m)
     from policy_model import load_checkpoint
 
@@ -92,16 +110,26 @@ def test_pretraining_learns_and_exports_a_policy(baseline: dict) -> None:
 def test_sigkill_then_resume_continues_bit_for_bit(work: Path, baseline: dict) -> None:
     cfg = _config(work, "killed")
     run = work / "runs" / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "agent", "train", "pretrain", str(cfg), "--resume", "--json"],
-                            cwd=work, env=_env(work), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent", "train", "pretrain", str(cfg), "--resume", "--json"],
+        cwd=work,
+        env=_env(work),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + TIMEOUT
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            done = (run / "metrics.jsonl").is_file() and len((run / "metrics.jsonl").read_text().splitlines()) >= 5
+            done = (run / "metrics.jsonl").is_file() and len(
+                (run / "metrics.jsonl").read_text().splitlines()
+            ) >= 5
             if done and (run / "checkpoints" / "3").is_dir():
                 break
             time.sleep(0.05)
-        assert proc.poll() is None, "the run ended before it could be killed: " + (proc.stderr.read() if proc.stderr else "")
+        assert proc.poll() is None, "the run ended before it could be killed: " + (
+            proc.stderr.read() if proc.stderr else ""
+        )
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(10)
@@ -126,12 +154,21 @@ def test_four_devices_match_one_device(work: Path, baseline: dict) -> None:
 
 
 def test_mesh_that_does_not_fit_is_refused(work: Path) -> None:
-    proc = _cpagent(["train", "pretrain", str(_config(work, "bad_mesh", mesh={"data": -1, "tensor": 3}))], work, devices=4)
+    proc = _cpagent(
+        ["train", "pretrain", str(_config(work, "bad_mesh", mesh={"data": -1, "tensor": 3}))], work, devices=4
+    )
     assert proc.returncode == 2
     assert "[FAILURE] mesh {'data': -1, 'fsdp': 1, 'tensor': 3} does not fit 4 devices" in proc.stderr
     assert "[HINT]" in proc.stderr and "Traceback" not in proc.stderr
-    proc = _cpagent(["train", "pretrain", str(_config(work, "bad_batch", batch_size=6, optim={"accum_steps": 2},
-                                                      mesh={"data": 4}))], work, devices=4)
+    proc = _cpagent(
+        [
+            "train",
+            "pretrain",
+            str(_config(work, "bad_batch", batch_size=6, optim={"accum_steps": 2}, mesh={"data": 4})),
+        ],
+        work,
+        devices=4,
+    )
     assert proc.returncode == 2 and "[FAILURE] the batch does not fit the mesh" in proc.stderr
 
 
@@ -144,10 +181,31 @@ def _free_port() -> int:
 def test_two_hosts_on_loopback_match_one_device(work: Path, baseline: dict) -> None:
     cfg = _config(work, "hosts", mesh={"data": -1, "fsdp": 2, "tensor": 1})
     port = _free_port()
-    procs = [subprocess.Popen([sys.executable, "-m", "agent", "train", "pretrain", str(cfg), "--json", "--coordinator",
-                               f"127.0.0.1:{port}", "--num-processes", "2", "--process-id", str(i)],
-                              cwd=work, env=_env(work, devices=2), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "agent",
+                "train",
+                "pretrain",
+                str(cfg),
+                "--json",
+                "--coordinator",
+                f"127.0.0.1:{port}",
+                "--num-processes",
+                "2",
+                "--process-id",
+                str(i),
+            ],
+            cwd=work,
+            env=_env(work, devices=2),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     outs = []
     try:
         for p in procs:
@@ -163,7 +221,11 @@ def test_two_hosts_on_loopback_match_one_device(work: Path, baseline: dict) -> N
 
 
 def _digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_damaged_checkpoint_is_reported_and_never_overwritten(work: Path, baseline: dict) -> None:
@@ -177,11 +239,19 @@ def test_damaged_checkpoint_is_reported_and_never_overwritten(work: Path, baseli
     biggest.write_bytes(biggest.read_bytes()[: biggest.stat().st_size // 2])  # truncated
     before = _digest(ckpts)
     proc = _cpagent(["train", "pretrain", str(cfg)], work)
-    assert proc.returncode == 2 and "[FAILURE]" in proc.stderr and "already holds checkpoints (last at step 10)" in proc.stderr
+    assert (
+        proc.returncode == 2
+        and "[FAILURE]" in proc.stderr
+        and "already holds checkpoints (last at step 10)" in proc.stderr
+    )
     proc = _cpagent(["train", "pretrain", str(cfg), "--resume"], work)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "[FAILURE] checkpoint at step 10 is damaged" in proc.stderr and str(ckpts / "10") in proc.stderr
-    assert "[HINT] move" in proc.stderr and "resume from step 9" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        "[HINT] move" in proc.stderr
+        and "resume from step 9" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
     assert _digest(ckpts) == before
 
 
@@ -189,14 +259,29 @@ def test_finetune_with_gold_on_solution_tokens(work: Path, baseline: dict) -> No
     problems = work / "problems.jsonl"
     rows = []
     for i in range(6):
-        rows.append({"id": f"toy/{i}", "name": f"Toy {i}", "statement": f"Print {i} plus the input number.",
-                     "rating": 800 + 100 * i, "tags": ["math"], "public_tests": [{"input": "1\n", "output": f"{i + 1}\n"}],
-                     "correct_solutions": [{"language": "python3", "code": f"print(int(input()) + {i})\n"}],
-                     "incorrect_solutions": [{"language": "python3", "code": f"print(int(input()) - {i})\n"}]})
+        rows.append(
+            {
+                "id": f"toy/{i}",
+                "name": f"Toy {i}",
+                "statement": f"Print {i} plus the input number.",
+                "rating": 800 + 100 * i,
+                "tags": ["math"],
+                "public_tests": [{"input": "1\n", "output": f"{i + 1}\n"}],
+                "correct_solutions": [{"language": "python3", "code": f"print(int(input()) + {i})\n"}],
+                "incorrect_solutions": [{"language": "python3", "code": f"print(int(input()) - {i})\n"}],
+            }
+        )
     problems.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    cfg = _config(work, "sft", init_from=baseline["result"]["export"], tokenizer="", steps=4,
-                  data={"seq_len": 128, "sources": [{"name": "toy", "problems": [str(problems)]}]},
-                  objective={"kind": "gold", "gold_warmup_steps": 2}, sdc_every=0)
+    cfg = _config(
+        work,
+        "sft",
+        init_from=baseline["result"]["export"],
+        tokenizer="",
+        steps=4,
+        data={"seq_len": 128, "sources": [{"name": "toy", "problems": [str(problems)]}]},
+        objective={"kind": "gold", "gold_warmup_steps": 2},
+        sdc_every=0,
+    )
     proc = _cpagent(["train", "finetune", str(cfg), "--json"], work)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
@@ -204,8 +289,11 @@ def test_finetune_with_gold_on_solution_tokens(work: Path, baseline: dict) -> No
     from policy_model import load_checkpoint
 
     tok = load_checkpoint(result["export"]).tokenizer
-    target_tokens = sorted(len(tok.encode(s["code"].rstrip("\n") + "\n```\n", add_eos=True))
-                           for r in rows for s in r["correct_solutions"] + r["incorrect_solutions"])
+    target_tokens = sorted(
+        len(tok.encode(s["code"].rstrip("\n") + "\n```\n", add_eos=True))
+        for r in rows
+        for s in r["correct_solutions"] + r["incorrect_solutions"]
+    )
     # Only solution tokens count (each row's first target token is predicted from the prompt's last).
     assert all(r["tokens"] <= 8 * max(target_tokens) and r["tokens"] >= 8 * min(target_tokens) for r in m)
     assert len(m) == 4 and all(np.isfinite(r["loss"]) for r in m)

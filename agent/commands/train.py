@@ -24,12 +24,18 @@ environment: JAX_COMPILATION_CACHE_DIR re-uses compiled steps across runs"""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="pretrain or fine-tune the policy model", epilog=EPILOG,
-                              formatter_class=argparse.RawDescriptionHelpFormatter,
-                              description=__doc__.split("\n\n", 1)[0])
+    p = subparsers.add_parser(
+        "train",
+        help="pretrain or fine-tune the policy model",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__.split("\n\n", 1)[0],
+    )
     p.add_argument("mode", choices=("pretrain", "finetune"))
     p.add_argument("config", type=Path, help="a JSON or YAML training config")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint of the run directory")
+    p.add_argument(
+        "--resume", action="store_true", help="continue from the last checkpoint of the run directory"
+    )
     p.add_argument("--steps", type=int, default=None, help="override the config's steps")
     p.add_argument("--run-dir", type=Path, default=None, help="override the config's run_dir")
     p.add_argument("--coordinator", default=None, help="HOST:PORT of process 0 (multi-host)")
@@ -41,21 +47,37 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _train_scorer(cfg) -> dict:
-    """Task "scorer": the neural scorer's head on the policy decoder, by scorer.neural (not duplicated here)."""
+    """Task "scorer": the scorer head on the policy decoder, trained by scorer.neural (not duplicated)."""
     from pretrain import PretrainError, read_problems
     from scorer.neural import NeuralExample, NeuralScorer
 
     if not cfg.init_from:
         raise PretrainError("the scorer head needs init_from: a policy checkpoint", hint="set init_from")
-    examples = [NeuralExample(p.problem_id, p.statement, s.code, s.correct)
-                for src in cfg.data.sources for f in src.problems for p in read_problems(f) for s in p.solutions]
-    scorer = NeuralScorer(checkpoint=cfg.init_from, max_len=cfg.data.seq_len, epochs=cfg.finetune.scorer_epochs,
-                          batch_size=cfg.batch_size, learning_rate=cfg.optim.learning_rate,
-                          weight_decay=cfg.optim.weight_decay, seed=cfg.seed).fit(examples)
+    examples = [
+        NeuralExample(p.problem_id, p.statement, s.code, s.correct)
+        for src in cfg.data.sources
+        for f in src.problems
+        for p in read_problems(f)
+        for s in p.solutions
+    ]
+    scorer = NeuralScorer(
+        checkpoint=cfg.init_from,
+        max_len=cfg.data.seq_len,
+        epochs=cfg.finetune.scorer_epochs,
+        batch_size=cfg.batch_size,
+        learning_rate=cfg.optim.learning_rate,
+        weight_decay=cfg.optim.weight_decay,
+        seed=cfg.seed,
+    ).fit(examples)
     out = Path(cfg.run_dir) / "scorer"
     scorer.save(out, extra={"config": cfg.to_json()})
-    return {"run_dir": cfg.run_dir, "task": "scorer", "scorer": str(out), "history": scorer.history_,
-            "examples": scorer.n_train_}
+    return {
+        "run_dir": cfg.run_dir,
+        "task": "scorer",
+        "scorer": str(out),
+        "history": scorer.history_,
+        "examples": scorer.n_train_,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,9 +87,15 @@ def run(args: argparse.Namespace) -> int:
     if args.coordinator:
         import jax
 
-        jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU-only setting: cross-process CPU collectives
-        jax.distributed.initialize(coordinator_address=args.coordinator, num_processes=args.num_processes,
-                                   process_id=args.process_id, initialization_timeout=120)
+        jax.config.update(
+            "jax_cpu_collectives_implementation", "gloo"
+        )  # CPU-only setting: cross-process CPU collectives
+        jax.distributed.initialize(
+            coordinator_address=args.coordinator,
+            num_processes=args.num_processes,
+            process_id=args.process_id,
+            initialization_timeout=120,
+        )
     from pretrain import load_config, train
 
     cfg = load_config(args.config, **overrides)
@@ -78,22 +106,30 @@ def run(args: argparse.Namespace) -> int:
     if cfg.mode == "finetune" and cfg.finetune.task == "scorer":
         result = _train_scorer(cfg)
     else:
-        if cfg.mode == "finetune" and cfg.finetune.task == "generate_inputs" and not cfg.finetune.generator_prompt:
+        if (
+            cfg.mode == "finetune"
+            and cfg.finetune.task == "generate_inputs"
+            and not cfg.finetune.generator_prompt
+        ):
             import dataclasses
 
             from clustering.model_generators import GENERATOR_PROMPT
 
-            cfg = dataclasses.replace(cfg, finetune=dataclasses.replace(cfg.finetune, generator_prompt=GENERATOR_PROMPT))
+            cfg = dataclasses.replace(
+                cfg, finetune=dataclasses.replace(cfg.finetune, generator_prompt=GENERATOR_PROMPT)
+            )
         if not args.json:
-            ui.info(f"{cfg.mode} {cfg.model if not cfg.init_from else cfg.init_from} for {cfg.steps} steps in {cfg.run_dir}")
+            ui.info(f"{cfg.mode} {cfg.init_from or cfg.model} for {cfg.steps} steps in {cfg.run_dir}")
         result = train(cfg, resume=args.resume, progress=not (args.no_progress or args.json)).to_json()
     if args.json:
         ui.print_json(result)
     else:
         loss = result.get("final_loss")
-        ui.success(f"trained to step {result.get('steps')} in {result['run_dir']}"
-                   + (f", loss {loss:.4f}" if isinstance(loss, float) else "")
-                   + (f"; policy checkpoint {result['export']}" if result.get("export") else ""))
+        ui.success(
+            f"trained to step {result.get('steps')} in {result['run_dir']}"
+            + (f", loss {loss:.4f}" if isinstance(loss, float) else "")
+            + (f"; policy checkpoint {result['export']}" if result.get("export") else "")
+        )
         if result.get("scorer"):
             ui.success(f"scorer in {result['scorer']}: {json.dumps(result['history'][-1:])}")
     return 0
