@@ -119,6 +119,7 @@ class Case:
     collect: tuple[str, ...] = ()
     judge_tests: tuple[tuple[str, str], ...] = ()  # (input, answer), placeholders allowed
     output_file: str | None = None
+    interactor: str | None = None  # file name in the case folder (judge stage)
     fault: str | None = None
     check_host_space: bool = False
     stdin_repeat: tuple[str, int] | None = None
@@ -192,7 +193,8 @@ def load_case(folder: Path) -> Case:
         description=str(data.get("description", "")), checks=str(data.get("checks", "")), limits=limits,
         steps=steps, requires=requires, collect=tuple(data.get("collect") or ()),
         judge_tests=tuple((t["input"], t["answer"]) for t in judge.get("tests", ())),
-        output_file=judge.get("output_file"), fault=fault, check_host_space=bool(data.get("check_host_space")),
+        output_file=judge.get("output_file"), interactor=judge.get("interactor"), fault=fault,
+        check_host_space=bool(data.get("check_host_space")),
         stdin_repeat=(repeat["text"], int(repeat["times"])) if repeat else None,
         backends=tuple(data.get("backends") or BACKENDS),
         compile_limits=CompileLimits(**data["compile_limits"]) if data.get("compile_limits") else None,
@@ -871,9 +873,13 @@ def _stage_judge(case: Case, ctx: Ctx, world: World) -> list[str]:
         backend = _broken_native(ctx, tool)
     try:
         judge = Judge(backend, cache=ctx.cache)
+        interactor = None
+        if case.interactor is not None:
+            interactor = (ctx.fill(world, (case.folder / case.interactor).read_text()),
+                          language_for_path(case.interactor) or "c11")
         report = judge.judge_compiled(compiled, _judge_tests(case, world), checker=CheckerSpec(),
                                       time_limit_s=case.limits.cpu_s, memory_mb=case.limits.memory_mb,
-                                      output_file=case.output_file)
+                                      output_file=case.output_file, interactor=interactor)
     finally:
         if backend is not ctx.backend:
             backend.close()
