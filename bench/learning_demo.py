@@ -188,8 +188,8 @@ def main() -> None:
     ft_cfg = {
         "run_dir": str(work / "finetune"),
         "init_from": str(work / "pretrain" / "policy"),
-        "data": {"seq_len": 512, "sources": [{"name": "dev", "problems": [str(dev)]}]},
-        "finetune": {"task": "solve", "include_incorrect": False, "statement_tokens": 320},
+        "data": {"seq_len": 448, "sources": [{"name": "dev", "problems": [str(dev)]}]},
+        "finetune": {"task": "solve", "include_incorrect": False, "statement_tokens": 224},
         "batch_size": 8,
         "steps": args.finetune_steps,
         "optim": {"learning_rate": 1e-3, "warmup_steps": 15, "weight_decay": 0.05},

@@ -48,6 +48,12 @@ DEFAULT_GENERATOR_PROMPT = (
 )
 
 
+# Config fields a resume may change: how long to train, how often to log, save and check, where the run
+# lives and which mesh it runs on (Orbax restores onto the new shardings). Everything else (model, data,
+# optimizer, objective) must match the checkpoint.
+_RESUMABLE_CHANGES = ("steps", "log_every", "checkpoint", "sdc_every", "export", "run_dir", "mesh")
+
+
 @dataclass(frozen=True)
 class TrainResult:
     run_dir: str
@@ -180,7 +186,7 @@ def train(
         differs = sorted(
             k
             for k in mine
-            if k not in ("steps", "log_every", "checkpoint", "sdc_every", "export")
+            if k not in _RESUMABLE_CHANGES
             and saved.get(k) != mine[k]
         )
         if differs:

@@ -297,3 +297,35 @@ def test_finetune_with_gold_on_solution_tokens(work: Path, baseline: dict) -> No
     # Only solution tokens count (each row's first target token is predicted from the prompt's last).
     assert all(r["tokens"] <= 8 * max(target_tokens) and r["tokens"] >= 8 * min(target_tokens) for r in m)
     assert len(m) == 4 and all(np.isfinite(r["loss"]) for r in m)
+
+
+@pytest.mark.slow
+def test_finetune_scorer_head_reuses_scorer_neural(work: Path, baseline: dict) -> None:
+    problems = work / "scorer_problems.jsonl"
+    rows = [
+        {
+            "id": f"toy/{i}",
+            "statement": f"Print {i} plus the input number.",
+            "correct_solutions": [{"language": "python3", "code": f"print(int(input()) + {i})\n"}],
+            "incorrect_solutions": [{"language": "python3", "code": f"print(int(input()) - {i})\n"}],
+        }
+        for i in range(4)
+    ]
+    problems.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cfg = _config(
+        work,
+        "scorer",
+        init_from=baseline["result"]["export"],
+        tokenizer="",
+        batch_size=4,
+        data={"seq_len": 64, "sources": [{"name": "toy", "problems": [str(problems)]}]},
+        finetune={"task": "scorer", "scorer_epochs": 1},
+    )
+    proc = _cpagent(["train", "finetune", str(cfg), "--json"], work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    assert result["task"] == "scorer" and result["examples"] == 8
+    from scorer.neural import load_neural_scorer
+
+    scorer = load_neural_scorer(result["scorer"])
+    assert scorer.backbone_source_ == baseline["result"]["export"]
