@@ -46,6 +46,8 @@ REPLY_GRACE_S = 120.0  # beyond the wall limit (blob transfers, a loaded node) b
 PROBE_TIMEOUT_S = 180.0  # the doctor probe and actor start on every node
 COMPILER_LAYER_PREFIX = "compiler "
 
+log = logging.getLogger(__name__)
+
 
 def import_ray() -> Any:
     """`ray`, or a one-line error naming the extra to install."""
@@ -466,6 +468,8 @@ class RayBackend(Backend):
                     pass
                 avoid.add(slot.node_id)
                 failures.append(f"{type(exc).__name__} on node {slot.node_id[:12]}")
+                log.warning("[WARNING] lost a Ray sandbox slot on node %s (%s): its run is sent to another slot; "
+                            "%d slots left", slot.node_id[:12], type(exc).__name__, len(self.pool))
                 continue
             self.pool.release(slot)
             return self._mark(reply, slot.node_id)
