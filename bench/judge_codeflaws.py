@@ -80,7 +80,9 @@ def must_fail(sub: dict[str, Any]) -> bool:
 
 def _reason(report: JudgeReport) -> str:
     if report.verdict.value in ("CE", "IE") and not report.tests:
-        return report.compile.message.splitlines()[0][:200] if report.compile.message else report.verdict.value
+        return (
+            report.compile.message.splitlines()[0][:200] if report.compile.message else report.verdict.value
+        )
     failure = report.first_failure
     if failure is None:
         return "passed every hidden test"
@@ -93,17 +95,26 @@ def _reason(report: JudgeReport) -> str:
     return "; ".join(bits)
 
 
-def judge_problem(judge: Judge, row: dict[str, Any], multiplier: float,
-                  wall_factor: float = WALL_FACTOR) -> tuple[Counter, list[Disagreement]]:
-    tests = [JudgeTest(f"{i + 1:02d}", t["input"].encode(), t["output"].encode())
-             for i, t in enumerate(row["hidden_tests"])]
+def judge_problem(
+    judge: Judge, row: dict[str, Any], multiplier: float, wall_factor: float = WALL_FACTOR
+) -> tuple[Counter, list[Disagreement]]:
+    tests = [
+        JudgeTest(f"{i + 1:02d}", t["input"].encode(), t["output"].encode())
+        for i, t in enumerate(row["hidden_tests"])
+    ]
     accepted = row["correct_solutions"]
     rejected = [s for s in row["incorrect_solutions"] if must_fail(s)]
     programs = [(s["code"], "c99") for s in accepted + rejected]
     limit = (row.get("time_limit_s") or DEFAULT_TIME_LIMIT_S) * multiplier
-    reports = judge.judge_many(programs, tests, checker=checker_for(row), time_limit_s=limit,
-                               memory_mb=int(row.get("memory_mb") or 256), stop_at_first_failure=True,
-                               wall_time_s=max(3.0, wall_factor * limit))
+    reports = judge.judge_many(
+        programs,
+        tests,
+        checker=checker_for(row),
+        time_limit_s=limit,
+        memory_mb=int(row.get("memory_mb") or 256),
+        stop_at_first_failure=True,
+        wall_time_s=max(3.0, wall_factor * limit),
+    )
     counts: Counter = Counter()
     problems: list[Disagreement] = []
     for k, (sub, report) in enumerate(zip(accepted + rejected, reports)):
@@ -114,13 +125,28 @@ def judge_problem(judge: Judge, row: dict[str, Any], multiplier: float,
         counts[f"verdict_{label}_{report.verdict.value}"] += 1
         if not ok:
             failure = report.first_failure
-            problems.append(Disagreement(row["id"], int(sub.get("submission_id") or 0), label,
-                                         report.verdict.value, failure.name if failure else None, _reason(report)))
+            problems.append(
+                Disagreement(
+                    row["id"],
+                    int(sub.get("submission_id") or 0),
+                    label,
+                    report.verdict.value,
+                    failure.name if failure else None,
+                    _reason(report),
+                )
+            )
     return counts, problems
 
 
-def run(rows: list[dict[str, Any]], backend_name: str, insecure: bool, multiplier: float,
-        cache_dir: Path | None, progress: bool, wall_factor: float = WALL_FACTOR) -> dict[str, Any]:
+def run(
+    rows: list[dict[str, Any]],
+    backend_name: str,
+    insecure: bool,
+    multiplier: float,
+    cache_dir: Path | None,
+    progress: bool,
+    wall_factor: float = WALL_FACTOR,
+) -> dict[str, Any]:
     totals: Counter = Counter()
     disagreements: list[Disagreement] = []
     start = time.monotonic()
@@ -131,13 +157,19 @@ def run(rows: list[dict[str, Any]], backend_name: str, insecure: bool, multiplie
             totals.update(counts)
             disagreements.extend(problems)
             if progress:
-                print(f"[{n}/{len(rows)}] {row['id']}: {counts['accepted_agree']}/{counts['accepted_total']} "
-                      f"accepted AC, {counts['rejected_agree']}/{counts['rejected_total']} rejected non-AC"
-                      + ("" if not problems else f"  <- {len(problems)} disagreement(s)"),
-                      file=sys.stderr, flush=True)
+                print(
+                    f"[{n}/{len(rows)}] {row['id']}: {counts['accepted_agree']}/{counts['accepted_total']} "
+                    f"accepted AC, {counts['rejected_agree']}/{counts['rejected_total']} rejected non-AC"
+                    + ("" if not problems else f"  <- {len(problems)} disagreement(s)"),
+                    file=sys.stderr,
+                    flush=True,
+                )
                 for d in problems:
-                    print(f"    DISAGREE #{d.submission} ({d.label}): {d.verdict} on test {d.test}: {d.reason}",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"    DISAGREE #{d.submission} ({d.label}): {d.verdict} on test {d.test}: {d.reason}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
     agree = totals["accepted_agree"] + totals["rejected_agree"]
     total = totals["accepted_total"] + totals["rejected_total"]
     return {
@@ -148,45 +180,64 @@ def run(rows: list[dict[str, Any]], backend_name: str, insecure: bool, multiplie
         "accepted": {"agree": totals["accepted_agree"], "total": totals["accepted_total"]},
         "rejected": {"agree": totals["rejected_agree"], "total": totals["rejected_total"]},
         "agreement": round(agree / total, 6) if total else 1.0,
-        "verdicts": {k[len("verdict_"):]: v for k, v in sorted(totals.items()) if k.startswith("verdict_")},
+        "verdicts": {k[len("verdict_") :]: v for k, v in sorted(totals.items()) if k.startswith("verdict_")},
         "disagreements": [asdict(d) for d in disagreements],
         "wall_s": round(time.monotonic() - start, 1),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sample", type=int, default=0, help="judge a fixed, evenly spread sample of N problems")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sample", type=int, default=0, help="judge a fixed, evenly spread sample of N problems"
+    )
     parser.add_argument("--problems", nargs="*", default=None, help="judge only these ids (e.g. cf/1A)")
     parser.add_argument("--time-multiplier", type=float, default=TIME_MULTIPLIER)
     parser.add_argument("--wall-factor", type=float, default=WALL_FACTOR)
     parser.add_argument("--backend", default="native")
     parser.add_argument("--insecure", action="store_true")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="compile cache (default: the user cache)")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None, help="compile cache (default: the user cache)"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
     if not DATA.is_file():
-        print(f"{DATA} not found: this benchmark reads ../shared/cp-data beside the checkout", file=sys.stderr)
+        print(
+            f"{DATA} not found: this benchmark reads ../shared/cp-data beside the checkout", file=sys.stderr
+        )
         return 2
     rows = clean_problems()
     if args.problems:
         rows = [r for r in rows if r["id"] in set(args.problems)]
     if args.sample:
         rows = evenly_spread(rows, args.sample)
-    summary = run(rows, args.backend, args.insecure, args.time_multiplier, args.cache_dir, progress=not args.json,
-                  wall_factor=args.wall_factor)
+    summary = run(
+        rows,
+        args.backend,
+        args.insecure,
+        args.time_multiplier,
+        args.cache_dir,
+        progress=not args.json,
+        wall_factor=args.wall_factor,
+    )
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         acc, rej = summary["accepted"], summary["rejected"]
-        print(f"codeflaws clean problems: {summary['problems']}  backend: {summary['backend']}  "
-              f"time limit x{summary['time_multiplier']}  ({summary['wall_s']} s)")
+        print(
+            f"codeflaws clean problems: {summary['problems']}  backend: {summary['backend']}  "
+            f"time limit x{summary['time_multiplier']}  ({summary['wall_s']} s)"
+        )
         print(f"  accepted submissions AC on every hidden test: {acc['agree']}/{acc['total']}")
         print(f"  rejected submissions (failing locally) non-AC: {rej['agree']}/{rej['total']}")
         print(f"  agreement: {summary['agreement']:.4%}   verdicts: {summary['verdicts']}")
         for d in summary["disagreements"]:
-            print(f"  DISAGREE {d['problem']} #{d['submission']} ({d['label']}): {d['verdict']} "
-                  f"on test {d['test']}: {d['reason']}")
+            print(
+                f"  DISAGREE {d['problem']} #{d['submission']} ({d['label']}): {d['verdict']} "
+                f"on test {d['test']}: {d['reason']}"
+            )
     return 0 if not summary["disagreements"] else 1
 
 

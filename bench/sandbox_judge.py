@@ -94,7 +94,8 @@ int main() {
     map<ll, int> seen;
     for (ll x : d) seen[x]++;
     string out;
-    for (int i = 0; i < n; i++) out += (d[i] == INF ? string("-1") : to_string(d[i])) + (i + 1 < n ? " " : "\n");
+    for (int i = 0; i < n; i++)
+        out += (d[i] == INF ? string("-1") : to_string(d[i])) + (i + 1 < n ? " " : "\n");
     cout << out << seen.size() << "\n";
     return 0;
 }
@@ -123,14 +124,23 @@ def compile_figures(backend: Backend | None = None, repeats: int = 3) -> list[st
 
             def host(i: int) -> None:
                 source.write_text(TYPICAL_CPP17 + f"// host {i}\n")
-                subprocess.run([str(tool.executable), *lang.flags, str(source), "-o", str(Path(tmp) / "a.out")],
-                               check=True, capture_output=True)
+                subprocess.run(
+                    [str(tool.executable), *lang.flags, str(source), "-o", str(Path(tmp) / "a.out")],
+                    check=True,
+                    capture_output=True,
+                )
 
             def sandboxed(pch: bool):  # type: ignore[no-untyped-def]
                 def one(i: int) -> None:
-                    c = compile_source(backend, TYPICAL_CPP17 + f"// {pch} {i} {time.time_ns()}\n", "cpp17",
-                                       cache=cache, use_pch=pch)
+                    c = compile_source(
+                        backend,
+                        TYPICAL_CPP17 + f"// {pch} {i} {time.time_ns()}\n",
+                        "cpp17",
+                        cache=cache,
+                        use_pch=pch,
+                    )
                     assert c.ok and not c.cached, c.message
+
                 return one
 
             t_host = _median_time(host, repeats)
@@ -158,8 +168,15 @@ def compile_figures(backend: Backend | None = None, repeats: int = 3) -> list[st
 
 # -- judging ---------------------------------------------------------------------------------------------
 
-def _bare_judge(compiled: list[Compiled], tests: list[JudgeTest], stdins: list[Path], checker: CheckerSpec,
-                time_limit_s: float, slots: int) -> int:
+
+def _bare_judge(
+    compiled: list[Compiled],
+    tests: list[JudgeTest],
+    stdins: list[Path],
+    checker: CheckerSpec,
+    time_limit_s: float,
+    slots: int,
+) -> int:
     """The unsandboxed reference: subprocess.run of each binary on each test, the same token check."""
     jobs = [(c, k) for c in compiled for k in range(len(tests))]
 
@@ -168,19 +185,23 @@ def _bare_judge(compiled: list[Compiled], tests: list[JudgeTest], stdins: list[P
         binary = program.files[0].source
         with open(stdins[k], "rb") as stdin:
             try:
-                proc = subprocess.run([str(binary)], stdin=stdin, capture_output=True,
-                                      timeout=2 * time_limit_s + 1)
+                proc = subprocess.run(
+                    [str(binary)], stdin=stdin, capture_output=True, timeout=2 * time_limit_s + 1
+                )
             except subprocess.TimeoutExpired:
                 return False
         answer = tests[k].answer or b""
-        return proc.returncode == 0 and check(checker, tests[k].input, proc.stdout, answer).verdict is Verdict.AC
+        return (
+            proc.returncode == 0 and check(checker, tests[k].input, proc.stdout, answer).verdict is Verdict.AC
+        )
 
     with ThreadPoolExecutor(max_workers=slots) as pool:
         return sum(pool.map(one, jobs))
 
 
-def judge_figures(backend: Backend | None = None, max_problems: int | None = None,
-                  time_multiplier: float = 1.5) -> list[str]:
+def judge_figures(
+    backend: Backend | None = None, max_problems: int | None = None, time_multiplier: float = 1.5
+) -> list[str]:
     bench_dir = Path(__file__).resolve().parent
     sys.path.insert(0, str(bench_dir))
     from judge_codeflaws import checker_for, clean_problems, evenly_spread
@@ -197,8 +218,10 @@ def judge_figures(backend: Backend | None = None, max_problems: int | None = Non
         t_sandbox = t_bare = 0.0
         runs = ac_sandbox = ac_bare = 0
         for n, row in enumerate(rows):
-            tests = [JudgeTest(str(i), t["input"].encode(), t["output"].encode())
-                     for i, t in enumerate(row["hidden_tests"])]
+            tests = [
+                JudgeTest(str(i), t["input"].encode(), t["output"].encode())
+                for i, t in enumerate(row["hidden_tests"])
+            ]
             compiled = [judge.compile(s["code"], "c99") for s in row["correct_solutions"]]  # not timed
             compiled = [c for c in compiled if c.ok]
             limit = (row.get("time_limit_s") or 2.0) * time_multiplier
@@ -236,7 +259,8 @@ def judge_figures(backend: Backend | None = None, max_problems: int | None = Non
             f"  bare subprocess.run judge (anchor)     {t_bare:8.2f} s   ({ac_bare} AC)",
             f"  sandboxed judge                        {t_sandbox:8.2f} s   ({ac_sandbox} AC)",
             f"  ratio {ratio:.2f}x (target <= 1.30: {'met' if ratio <= 1.3 else 'NOT met'}), "
-            f"{t_sandbox / max(runs, 1) * 1000:.2f} ms per run sandboxed, {t_bare / max(runs, 1) * 1000:.2f} bare",
+            f"{t_sandbox / max(runs, 1) * 1000:.2f} ms per run sandboxed, "
+            f"{t_bare / max(runs, 1) * 1000:.2f} bare",
         ]
     finally:
         if own:
@@ -244,10 +268,14 @@ def judge_figures(backend: Backend | None = None, max_problems: int | None = Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", default="native")
     parser.add_argument("--insecure", action="store_true")
-    parser.add_argument("--problems", type=int, default=None, help="judge figures on N problems (default all)")
+    parser.add_argument(
+        "--problems", type=int, default=None, help="judge figures on N problems (default all)"
+    )
     parser.add_argument("--skip-judge", action="store_true")
     parser.add_argument("--skip-compile", action="store_true")
     args = parser.parse_args(argv)

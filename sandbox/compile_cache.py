@@ -77,9 +77,14 @@ class CompileCache:
         binary = where / BINARY
         if meta.get("ok") and meta.get("has_binary") and not binary.is_file():
             return None  # damaged entry: compile again
-        return CacheEntry(ok=bool(meta["ok"]), status=str(meta["status"]), message=str(meta["message"]),
-                          warnings=str(meta["warnings"]), compile_s=float(meta["compile_s"]),
-                          binary=binary if meta.get("has_binary") else None)
+        return CacheEntry(
+            ok=bool(meta["ok"]),
+            status=str(meta["status"]),
+            message=str(meta["message"]),
+            warnings=str(meta["warnings"]),
+            compile_s=float(meta["compile_s"]),
+            binary=binary if meta.get("has_binary") else None,
+        )
 
     def put(self, key: str, entry: CacheEntry, binary: bytes | None = None) -> CacheEntry:
         """Store atomically and return the entry as read back (its binary path inside the cache)."""
@@ -101,12 +106,16 @@ class CompileCache:
             raise
         stored = self.get(key)
         if stored is None:
-            raise SandboxError(f"compile cache at {self.directory} is not writable",
-                               hint="free disk space or set XDG_CACHE_HOME to a writable directory")
+            raise SandboxError(
+                f"compile cache at {self.directory} is not writable",
+                hint="free disk space or set XDG_CACHE_HOME to a writable directory",
+            )
         return stored
 
     # -- precompiled headers ---------------------------------------------------------------
-    def precompiled_header(self, compiler: Path, version: str, flags: tuple[str, ...], header: str) -> Path | None:
+    def precompiled_header(
+        self, compiler: Path, version: str, flags: tuple[str, ...], header: str
+    ) -> Path | None:
         """The `.gch` of a system header for this compiler and flags, built on first use (on the host:
         it compiles only the system's own header, no untrusted code). None when gcc cannot build it."""
         key = cache_key("pch", str(compiler), version, flags, header)
@@ -126,8 +135,12 @@ class CompileCache:
                 path = _header_path(compiler, flags, header)
                 if path is None:
                     return None
-                proc = subprocess.run([str(compiler), *flags, "-x", "c++-header", str(path), "-o", str(out)],
-                                      capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+                proc = subprocess.run(
+                    [str(compiler), *flags, "-x", "c++-header", str(path), "-o", str(out)],
+                    capture_output=True,
+                    timeout=300,
+                    stdin=subprocess.DEVNULL,
+                )
                 if proc.returncode != 0 or not out.is_file():
                     return None
                 os.rename(tmp, folder)
@@ -141,8 +154,12 @@ class CompileCache:
 def _header_path(compiler: Path, flags: tuple[str, ...], header: str) -> Path | None:
     """Where the compiler finds `header` (its `-H` trace names the file at depth one)."""
     try:
-        proc = subprocess.run([str(compiler), *flags, "-x", "c++", "-E", "-H", "-", "-o", os.devnull],
-                              input=f"#include <{header}>\n".encode(), capture_output=True, timeout=60)
+        proc = subprocess.run(
+            [str(compiler), *flags, "-x", "c++", "-E", "-H", "-", "-o", os.devnull],
+            input=f"#include <{header}>\n".encode(),
+            capture_output=True,
+            timeout=60,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     for line in proc.stderr.decode("utf-8", "replace").splitlines():

@@ -52,18 +52,33 @@ class Compiled:
     env: tuple[tuple[str, str], ...] = field(default=())
     max_processes: int = 1
 
-    def run_spec(self, *, stdin: Path | None = None, cpu_time_s: float = 1.0, memory_mb: int = 256,
-                 **overrides: Any) -> RunSpec:
+    def run_spec(
+        self, *, stdin: Path | None = None, cpu_time_s: float = 1.0, memory_mb: int = 256, **overrides: Any
+    ) -> RunSpec:
         if not self.ok:
             raise ValueError(f"cannot run a program that did not compile ({self.status})")
-        spec = RunSpec(command=self.command, files=self.files, stdin=stdin, cpu_time_s=cpu_time_s,
-                       memory_mb=memory_mb, max_processes=self.max_processes, env=self.env,
-                       language=self.language)
+        spec = RunSpec(
+            command=self.command,
+            files=self.files,
+            stdin=stdin,
+            cpu_time_s=cpu_time_s,
+            memory_mb=memory_mb,
+            max_processes=self.max_processes,
+            env=self.env,
+            language=self.language,
+        )
         return spec.with_(**overrides) if overrides else spec
 
     def to_json(self) -> dict[str, Any]:
-        return {"language": self.language, "ok": self.ok, "status": self.status.value, "cached": self.cached,
-                "compile_s": round(self.compile_s, 4), "message": self.message, "warnings": self.warnings}
+        return {
+            "language": self.language,
+            "ok": self.ok,
+            "status": self.status.value,
+            "cached": self.cached,
+            "compile_s": round(self.compile_s, 4),
+            "message": self.message,
+            "warnings": self.warnings,
+        }
 
 
 _default_cache: CompileCache | None = None
@@ -86,8 +101,9 @@ def _bounded(text: str, limit: int) -> str:
 
 def program_key(lang: Language, source: str) -> str:
     tool = lang.toolchain()
-    return cache_key(lang.id, str(tool.executable), tool.version, lang.flags, lang.compile_argv,
-                     lang.run_argv, source)
+    return cache_key(
+        lang.id, str(tool.executable), tool.version, lang.flags, lang.compile_argv, lang.run_argv, source
+    )
 
 
 def _pch_files(lang: Language, cache: CompileCache) -> tuple[FileSpec, ...]:
@@ -109,14 +125,31 @@ def _ready(lang: Language, key: str, entry: CacheEntry, source: str, cached: boo
             files = (FileSpec(lang.binary_name, source=entry.binary, executable=True),)
         else:
             files = (FileSpec(lang.source_name, content=source.encode()),)
-    return Compiled(language=lang.id, ok=entry.ok, status=status, message=entry.message,
-                    warnings=entry.warnings, cached=cached, compile_s=0.0 if cached else entry.compile_s,
-                    files=files, command=lang.run_command() if entry.ok else (), key=key, env=lang.env,
-                    max_processes=lang.run_processes)
+    return Compiled(
+        language=lang.id,
+        ok=entry.ok,
+        status=status,
+        message=entry.message,
+        warnings=entry.warnings,
+        cached=cached,
+        compile_s=0.0 if cached else entry.compile_s,
+        files=files,
+        command=lang.run_command() if entry.ok else (),
+        key=key,
+        env=lang.env,
+        max_processes=lang.run_processes,
+    )
 
 
-def compile_source(backend: Backend, source: str, language: str, *, cache: CompileCache | None = None,
-                   limits: CompileLimits = COMPILE_LIMITS, use_pch: bool = True) -> Compiled:
+def compile_source(
+    backend: Backend,
+    source: str,
+    language: str,
+    *,
+    cache: CompileCache | None = None,
+    limits: CompileLimits = COMPILE_LIMITS,
+    use_pch: bool = True,
+) -> Compiled:
     """Compile (or syntax-check) `source` in the sandbox; a cache hit costs no compile.
 
     Raises SandboxError for an unknown language or a missing compiler (the user must act); returns
@@ -136,9 +169,13 @@ def compile_source(backend: Backend, source: str, language: str, *, cache: Compi
     spec = RunSpec(
         command=lang.compile_command(extra),
         files=(FileSpec(lang.source_name, content=source.encode()), *pch),
-        cpu_time_s=limits.cpu_time_s, wall_time_s=limits.wall_time_s, memory_mb=limits.memory_mb,
-        max_processes=limits.max_processes, tmpfs_mb=limits.tmpfs_mb,
-        output_limit_bytes=1 * MiB, stderr_limit_bytes=256 * 1024,
+        cpu_time_s=limits.cpu_time_s,
+        wall_time_s=limits.wall_time_s,
+        memory_mb=limits.memory_mb,
+        max_processes=limits.max_processes,
+        tmpfs_mb=limits.tmpfs_mb,
+        output_limit_bytes=1 * MiB,
+        stderr_limit_bytes=256 * 1024,
         file_size_limit_bytes=limits.output_limit_bytes,
         env=(("PATH", "/usr/bin:/bin"), ("LANG", "C.UTF-8"), ("TMPDIR", "/tmp")),
         collect=(lang.binary_name,) if lang.compiled else (),
@@ -149,22 +186,38 @@ def compile_source(backend: Backend, source: str, language: str, *, cache: Compi
     compile_s = time.monotonic() - start
     diagnostics = (result.stderr + result.stdout).decode("utf-8", errors="replace")
     if result.status is Status.IE:
-        return Compiled(language=lang.id, ok=False, status=Status.IE, compile_s=compile_s, key=key,
-                        message=_bounded(f"sandbox failure while compiling: {result.message}",
-                                         limits.message_limit))
+        return Compiled(
+            language=lang.id,
+            ok=False,
+            status=Status.IE,
+            compile_s=compile_s,
+            key=key,
+            message=_bounded(f"sandbox failure while compiling: {result.message}", limits.message_limit),
+        )
     binary = result.file(lang.binary_name) if lang.compiled else None
     if result.status is Status.OK and (binary is not None or not lang.compiled):
-        entry = CacheEntry(ok=True, status="OK", message="", compile_s=compile_s,
-                           warnings=_bounded(diagnostics, limits.message_limit))
+        entry = CacheEntry(
+            ok=True,
+            status="OK",
+            message="",
+            compile_s=compile_s,
+            warnings=_bounded(diagnostics, limits.message_limit),
+        )
     else:
-        reason = {Status.TLE: "compilation exceeded its time limit",
-                  Status.MLE: "compilation exceeded its memory limit",
-                  Status.OLE: "compilation produced too much output"}.get(result.status, "")
+        reason = {
+            Status.TLE: "compilation exceeded its time limit",
+            Status.MLE: "compilation exceeded its memory limit",
+            Status.OLE: "compilation produced too much output",
+        }.get(result.status, "")
         if result.status is Status.OK:  # exit 0 but no binary: treat as the compiler's failure
             reason = "the compiler produced no binary"
         message = "\n".join(part for part in (reason, diagnostics.strip()) if part)
-        entry = CacheEntry(ok=False, status="CE", message=_bounded(message or "compilation failed",
-                                                                   limits.message_limit),
-                           warnings="", compile_s=compile_s)
+        entry = CacheEntry(
+            ok=False,
+            status="CE",
+            message=_bounded(message or "compilation failed", limits.message_limit),
+            warnings="",
+            compile_s=compile_s,
+        )
     stored = cache.put(key, entry, binary)
     return _ready(lang, key, stored, source, cached=False)

@@ -50,12 +50,15 @@ def pair_verdict(solution: RunResult, interactor: RunResult) -> tuple[Verdict, s
     said: CheckResult = verdict_of_exit(interactor, "interactor")
     if said.verdict is Verdict.IE or solution.status is Status.IE:
         return Verdict.IE, said.message or solution.message
-    if solution.status is not Status.OK and not (solution.signal == signal.SIGPIPE and said.verdict is not Verdict.AC):
+    if solution.status is not Status.OK and not (
+        solution.signal == signal.SIGPIPE and said.verdict is not Verdict.AC
+    ):
         return verdict_of_status(solution.status), said.message
     return said.verdict, said.message
 
 
 # -- the unsafe pipe-joining ------------------------------------------------------------------------
+
 
 def _write_files(spec: RunSpec, work: Path) -> None:
     for f in spec.files:
@@ -91,9 +94,16 @@ class _Side:
         self.err_path = work / ".stderr"
         self.started = time.monotonic()
         with open(self.err_path, "wb") as err:
-            self.proc = subprocess.Popen(list(spec.command), cwd=work, stdin=stdin, stdout=stdout, stderr=err,
-                                         preexec_fn=_limits(spec), env=dict(spec.env) or {"PATH": "/usr/bin:/bin"},
-                                         pass_fds=())
+            self.proc = subprocess.Popen(
+                list(spec.command),
+                cwd=work,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=err,
+                preexec_fn=_limits(spec),
+                env=dict(spec.env) or {"PATH": "/usr/bin:/bin"},
+                pass_fds=(),
+            )
         self.status: int | None = None
         self.rusage: resource.struct_rusage | None = None
         self.wall = 0.0
@@ -120,7 +130,11 @@ class _Side:
         sig = -rc if rc < 0 else None
         cpu = self.rusage.ru_utime + self.rusage.ru_stime
         status = Status.OK
-        if self.wall_limited or sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= self.spec.cpu_time_s):
+        if (
+            self.wall_limited
+            or sig == signal.SIGXCPU
+            or (sig == signal.SIGKILL and cpu >= self.spec.cpu_time_s)
+        ):
             status = Status.TLE
         elif rc != 0:
             status = Status.RE
@@ -132,17 +146,28 @@ class _Side:
             if path.is_file() and not path.is_symlink():  # never follow a planted link
                 files.append((name, path.read_bytes()[: self.spec.output_limit_bytes]))
         stderr = self.err_path.read_bytes()
-        return RunResult(status=status, exit_code=rc if rc >= 0 else None, signal=sig, cpu_s=cpu, wall_s=self.wall,
-                         memory_mb=self.rusage.ru_maxrss / 1024.0, stdout=collect_stdout,
-                         stderr=stderr[: self.spec.stderr_limit_bytes],
-                         stderr_truncated=len(stderr) > self.spec.stderr_limit_bytes,
-                         wall_limited=self.wall_limited, backend="unsafe", files=tuple(files))
+        return RunResult(
+            status=status,
+            exit_code=rc if rc >= 0 else None,
+            signal=sig,
+            cpu_s=cpu,
+            wall_s=self.wall,
+            memory_mb=self.rusage.ru_maxrss / 1024.0,
+            stdout=collect_stdout,
+            stderr=stderr[: self.spec.stderr_limit_bytes],
+            stderr_truncated=len(stderr) > self.spec.stderr_limit_bytes,
+            wall_limited=self.wall_limited,
+            backend="unsafe",
+            files=tuple(files),
+        )
 
 
 def run_pair_unsafe(solution: RunSpec, interactor: RunSpec) -> tuple[RunResult, RunResult]:
     """Two unisolated processes joined by pipes, each under its own rlimits and wall limit."""
-    with tempfile.TemporaryDirectory(prefix="cpagent-sol-") as sol_tmp, \
-            tempfile.TemporaryDirectory(prefix="cpagent-int-") as int_tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="cpagent-sol-") as sol_tmp,
+        tempfile.TemporaryDirectory(prefix="cpagent-int-") as int_tmp,
+    ):
         sol_work, int_work = Path(sol_tmp), Path(int_tmp)
         try:
             _write_files(solution, sol_work)

@@ -127,9 +127,13 @@ def report_of(compiled: Compiled, outcomes: Sequence[TestOutcome]) -> JudgeRepor
     else:
         verdict = next((v for v in verdicts if v is not Verdict.AC), Verdict.AC)
     runs = [o.run for o in outcomes if o.run is not None]
-    return JudgeReport(verdict=verdict, compile=compiled, tests=tuple(outcomes),
-                       max_cpu_s=max((r.cpu_s for r in runs), default=0.0),
-                       max_memory_mb=max((r.memory_mb for r in runs), default=0.0))
+    return JudgeReport(
+        verdict=verdict,
+        compile=compiled,
+        tests=tuple(outcomes),
+        max_cpu_s=max((r.cpu_s for r in runs), default=0.0),
+        max_memory_mb=max((r.memory_mb for r in runs), default=0.0),
+    )
 
 
 class Judge:
@@ -144,39 +148,91 @@ class Judge:
     def compile(self, source: str, language: str) -> Compiled:
         return compile_source(self.backend, source, language, cache=self.cache)
 
-    def judge(self, source: str, language: str, tests: Sequence[JudgeTest], *,
-              checker: CheckerSpec = CheckerSpec(), time_limit_s: float = 1.0, memory_mb: int = 256,
-              input_file: str | None = None, output_file: str | None = None,
-              interactor: tuple[str, str] | None = None, stop_at_first_failure: bool = False,
-              wall_time_s: float | None = None) -> JudgeReport:
+    def judge(
+        self,
+        source: str,
+        language: str,
+        tests: Sequence[JudgeTest],
+        *,
+        checker: CheckerSpec = CheckerSpec(),
+        time_limit_s: float = 1.0,
+        memory_mb: int = 256,
+        input_file: str | None = None,
+        output_file: str | None = None,
+        interactor: tuple[str, str] | None = None,
+        stop_at_first_failure: bool = False,
+        wall_time_s: float | None = None,
+    ) -> JudgeReport:
         compiled = self.compile(source, language)
-        return self.judge_compiled(compiled, tests, checker=checker, time_limit_s=time_limit_s,
-                                   memory_mb=memory_mb, input_file=input_file, output_file=output_file,
-                                   interactor=interactor, stop_at_first_failure=stop_at_first_failure,
-                                   wall_time_s=wall_time_s)
+        return self.judge_compiled(
+            compiled,
+            tests,
+            checker=checker,
+            time_limit_s=time_limit_s,
+            memory_mb=memory_mb,
+            input_file=input_file,
+            output_file=output_file,
+            interactor=interactor,
+            stop_at_first_failure=stop_at_first_failure,
+            wall_time_s=wall_time_s,
+        )
 
-    def judge_compiled(self, compiled: Compiled, tests: Sequence[JudgeTest], *,
-                       checker: CheckerSpec = CheckerSpec(), time_limit_s: float = 1.0, memory_mb: int = 256,
-                       input_file: str | None = None, output_file: str | None = None,
-                       interactor: tuple[str, str] | None = None,
-                       stop_at_first_failure: bool = False, wall_time_s: float | None = None) -> JudgeReport:
-        problem = JudgeTask(tuple(tests), checker, time_limit_s, memory_mb, _safe_name(input_file, "input file"),
-                            _safe_name(output_file, "output file"), stop_at_first_failure, wall_time_s)
+    def judge_compiled(
+        self,
+        compiled: Compiled,
+        tests: Sequence[JudgeTest],
+        *,
+        checker: CheckerSpec = CheckerSpec(),
+        time_limit_s: float = 1.0,
+        memory_mb: int = 256,
+        input_file: str | None = None,
+        output_file: str | None = None,
+        interactor: tuple[str, str] | None = None,
+        stop_at_first_failure: bool = False,
+        wall_time_s: float | None = None,
+    ) -> JudgeReport:
+        problem = JudgeTask(
+            tuple(tests),
+            checker,
+            time_limit_s,
+            memory_mb,
+            _safe_name(input_file, "input file"),
+            _safe_name(output_file, "output file"),
+            stop_at_first_failure,
+            wall_time_s,
+        )
         if interactor is not None:
             return self._judge_interactive(compiled, problem, interactor)
         return self._judge_batch([compiled], problem)[0]
 
-    def judge_many(self, programs: Sequence[tuple[str, str] | Compiled], tests: Sequence[JudgeTest], *,
-                   checker: CheckerSpec = CheckerSpec(), time_limit_s: float = 1.0, memory_mb: int = 256,
-                   input_file: str | None = None, output_file: str | None = None,
-                   stop_at_first_failure: bool = False, wall_time_s: float | None = None,
-                   on_report: Callable[[int, JudgeReport], None] | None = None) -> list[JudgeReport]:
+    def judge_many(
+        self,
+        programs: Sequence[tuple[str, str] | Compiled],
+        tests: Sequence[JudgeTest],
+        *,
+        checker: CheckerSpec = CheckerSpec(),
+        time_limit_s: float = 1.0,
+        memory_mb: int = 256,
+        input_file: str | None = None,
+        output_file: str | None = None,
+        stop_at_first_failure: bool = False,
+        wall_time_s: float | None = None,
+        on_report: Callable[[int, JudgeReport], None] | None = None,
+    ) -> list[JudgeReport]:
         """Many programs x the same tests, all runs spread over the backend's worker slots.
 
         `programs` are (source, language) pairs or already compiled programs; compiles run in parallel
         too. Reports come back in the order of `programs` (and to `on_report` as each completes)."""
-        problem = JudgeTask(tuple(tests), checker, time_limit_s, memory_mb, _safe_name(input_file, "input file"),
-                            _safe_name(output_file, "output file"), stop_at_first_failure, wall_time_s)
+        problem = JudgeTask(
+            tuple(tests),
+            checker,
+            time_limit_s,
+            memory_mb,
+            _safe_name(input_file, "input file"),
+            _safe_name(output_file, "output file"),
+            stop_at_first_failure,
+            wall_time_s,
+        )
         compiled = self._compile_all(programs)
         return self._judge_batch(compiled, problem, on_report)
 
@@ -199,8 +255,11 @@ class Judge:
 
     # -- running -------------------------------------------------------------------------------
     def _spec(self, compiled: Compiled, test: JudgeTest, stdin: Path | None, problem: JudgeTask) -> RunSpec:
-        spec = compiled.run_spec(stdin=None if problem.input_file else stdin, cpu_time_s=problem.time_limit_s,
-                                 memory_mb=problem.memory_mb)
+        spec = compiled.run_spec(
+            stdin=None if problem.input_file else stdin,
+            cpu_time_s=problem.time_limit_s,
+            memory_mb=problem.memory_mb,
+        )
         if problem.input_file:
             spec = spec.with_(files=spec.files + (FileSpec(problem.input_file, content=test.input),))
         if problem.output_file:
@@ -214,8 +273,9 @@ class Judge:
             return result.file(problem.output_file)
         return result.stdout
 
-    def _outcome(self, test: JudgeTest, result: RunResult, problem: JudgeTask,
-                 checked: CheckResult | None) -> TestOutcome:
+    def _outcome(
+        self, test: JudgeTest, result: RunResult, problem: JudgeTask, checked: CheckResult | None
+    ) -> TestOutcome:
         if result.status is not Status.OK:
             return TestOutcome(test.name, verdict_of_status(result.status), result, result.message)
         assert checked is not None
@@ -229,8 +289,12 @@ class Judge:
             return CheckResult(Verdict.AC, "ran without error; no answer to compare")
         return check(problem.checker, test.input, output, test.answer)
 
-    def _judge_batch(self, programs: Sequence[Compiled], problem: JudgeTask,
-                     on_report: Callable[[int, JudgeReport], None] | None = None) -> list[JudgeReport]:
+    def _judge_batch(
+        self,
+        programs: Sequence[Compiled],
+        problem: JudgeTask,
+        on_report: Callable[[int, JudgeReport], None] | None = None,
+    ) -> list[JudgeReport]:
         reports: list[JudgeReport | None] = [None] * len(programs)
         outcomes: list[dict[int, TestOutcome]] = [{} for _ in programs]
         alive: list[int] = []
@@ -238,8 +302,9 @@ class Judge:
             if compiled.ok:
                 alive.append(i)
             else:
-                reports[i] = JudgeReport(verdict=Verdict.CE if compiled.status is Status.CE else Verdict.IE,
-                                         compile=compiled)
+                reports[i] = JudgeReport(
+                    verdict=Verdict.CE if compiled.status is Status.CE else Verdict.IE, compile=compiled
+                )
                 if on_report:
                     on_report(i, reports[i])  # type: ignore[arg-type]
         tests = problem.tests
@@ -250,7 +315,11 @@ class Judge:
             # of every program still passing (a slot's worth, so one program alone still fills the slots).
             wave_size = max(1, self.backend.slots) if problem.stop_at_first_failure else len(tests)
             while alive:
-                jobs = [(i, t) for i in alive for t in range(next_test[i], min(len(tests), next_test[i] + wave_size))]
+                jobs = [
+                    (i, t)
+                    for i in alive
+                    for t in range(next_test[i], min(len(tests), next_test[i] + wave_size))
+                ]
                 self._run_wave(programs, jobs, problem, stdins, custom, outcomes)
                 still = []
                 for i in alive:
@@ -269,9 +338,15 @@ class Judge:
                 alive = still
         return [r for r in reports if r is not None]
 
-    def _run_wave(self, programs: Sequence[Compiled], jobs: list[tuple[int, int]], problem: JudgeTask,
-                  stdins: list[Path], custom: CustomChecker | None,
-                  outcomes: list[dict[int, TestOutcome]]) -> None:
+    def _run_wave(
+        self,
+        programs: Sequence[Compiled],
+        jobs: list[tuple[int, int]],
+        problem: JudgeTask,
+        stdins: list[Path],
+        custom: CustomChecker | None,
+        outcomes: list[dict[int, TestOutcome]],
+    ) -> None:
         tests = problem.tests
         specs = [self._spec(programs[i], tests[t], stdins[t], problem) for i, t in jobs]
         pending: list[tuple[int, int, RunResult]] = []
@@ -290,8 +365,12 @@ class Judge:
         for i, t, result in pending:
             output = self._output(result, problem)
             if output is None:
-                outcomes[i][t] = self._outcome(tests[t], result, problem, CheckResult(
-                    Verdict.WA, f"the program did not write {problem.output_file}"))
+                outcomes[i][t] = self._outcome(
+                    tests[t],
+                    result,
+                    problem,
+                    CheckResult(Verdict.WA, f"the program did not write {problem.output_file}"),
+                )
                 continue
             check_specs.append(custom.spec_for(tests[t].input, output, tests[t].answer or b""))
             waiting.append((i, t, result))
@@ -300,28 +379,42 @@ class Judge:
             outcomes[i][t] = self._outcome(tests[t], result, problem, custom.result_of(checker_run))
 
     # -- interactive ---------------------------------------------------------------------------
-    def _judge_interactive(self, compiled: Compiled, problem: JudgeTask, interactor: tuple[str, str]) -> JudgeReport:
+    def _judge_interactive(
+        self, compiled: Compiled, problem: JudgeTask, interactor: tuple[str, str]
+    ) -> JudgeReport:
         if not compiled.ok:
-            return JudgeReport(verdict=Verdict.CE if compiled.status is Status.CE else Verdict.IE,
-                               compile=compiled)
+            return JudgeReport(
+                verdict=Verdict.CE if compiled.status is Status.CE else Verdict.IE, compile=compiled
+            )
         inter = self.compile(*interactor)
         if inter.status is Status.CE:
-            raise SandboxError(f"the interactor does not compile: {inter.message[:300]}",
-                               hint="fix the problem's interactor source")
+            raise SandboxError(
+                f"the interactor does not compile: {inter.message[:300]}",
+                hint="fix the problem's interactor source",
+            )
         if not inter.ok:
-            raise SandboxError(f"the interactor could not be compiled: {inter.message[:300]}",
-                               hint="run `cpagent doctor` to see which sandbox layer fails")
+            raise SandboxError(
+                f"the interactor could not be compiled: {inter.message[:300]}",
+                hint="run `cpagent doctor` to see which sandbox layer fails",
+            )
         sol_wall = problem.wall_time_s or max(2.0 * problem.time_limit_s + 1.0, 3.0)
 
         def one(test: JudgeTest) -> TestOutcome:
-            sol = compiled.run_spec(cpu_time_s=problem.time_limit_s, memory_mb=problem.memory_mb,
-                                    wall_time_s=sol_wall)
-            ispec = inter.run_spec(cpu_time_s=max(5.0, 2 * problem.time_limit_s), memory_mb=512,
-                                   wall_time_s=sol_wall + 2.0).with_(
+            sol = compiled.run_spec(
+                cpu_time_s=problem.time_limit_s, memory_mb=problem.memory_mb, wall_time_s=sol_wall
+            )
+            ispec = inter.run_spec(
+                cpu_time_s=max(5.0, 2 * problem.time_limit_s), memory_mb=512, wall_time_s=sol_wall + 2.0
+            ).with_(
                 command=inter.command + ("input.txt", "output.txt"),
-                files=inter.files + (FileSpec("input.txt", content=test.input),
-                                     FileSpec("answer.txt", content=test.answer or b"")),
-                collect=("output.txt",), language=f"interactor:{inter.language}")
+                files=inter.files
+                + (
+                    FileSpec("input.txt", content=test.input),
+                    FileSpec("answer.txt", content=test.answer or b""),
+                ),
+                collect=("output.txt",),
+                language=f"interactor:{inter.language}",
+            )
             sol_result, inter_result = run_pair(self.backend, sol, ispec)
             verdict, message = pair_verdict(sol_result, inter_result)
             return TestOutcome(test.name, verdict, sol_result, message)

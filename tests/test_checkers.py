@@ -1,4 +1,4 @@
-"""Checkers: each built-in kind, the PE rule, normalize's contract, and real custom checkers in the sandbox."""
+"""Checkers: each built-in kind, the PE rule, normalize's contract, real custom checkers in the sandbox."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from sandbox.checkers import CheckerSpec, check, normalize
 from sandbox.checkers.custom import CustomChecker
 from sandbox.compile_cache import CompileCache
 
-TOKENS, EXACT, LINES, WORDS = CheckerSpec("tokens"), CheckerSpec("exact"), CheckerSpec("lines"), CheckerSpec("words")
+TOKENS, EXACT, LINES, WORDS = (
+    CheckerSpec("tokens"),
+    CheckerSpec("exact"),
+    CheckerSpec("lines"),
+    CheckerSpec("words"),
+)
 FLOAT = CheckerSpec("float", abs_eps=1e-6, rel_eps=1e-6)
 
 
@@ -84,8 +89,10 @@ def test_float_normalize_equal_implies_checker_accepts(a, b):
 
 
 @settings(max_examples=300, deadline=None)
-@given(tokens=st.lists(st.sampled_from([b"1", b"YES", b"yes", b"2.5", b"x"]), max_size=6),
-       seps=st.lists(st.sampled_from([b" ", b"\n", b"  ", b"\t", b"\r\n"]), min_size=7, max_size=7))
+@given(
+    tokens=st.lists(st.sampled_from([b"1", b"YES", b"yes", b"2.5", b"x"]), max_size=6),
+    seps=st.lists(st.sampled_from([b" ", b"\n", b"  ", b"\t", b"\r\n"]), min_size=7, max_size=7),
+)
 def test_normalize_agrees_with_token_checkers(tokens, seps):
     joined = b"".join(t + s for t, s in zip(tokens, seps))
     plain = b" ".join(tokens)
@@ -104,7 +111,10 @@ int main(int argc, char** argv) {
     if (!in || !out || !ans) { fprintf(stderr, "cannot open files"); return 3; }
     long long a, b, got;
     if (fscanf(in, "%lld %lld", &a, &b) != 2) { fprintf(stderr, "bad input"); return 3; }
-    if (fscanf(out, "%lld", &got) != 1) { fprintf(stderr, "wrong output format Unexpected end of file"); return 2; }
+    if (fscanf(out, "%lld", &got) != 1) {
+        fprintf(stderr, "wrong output format Unexpected end of file");
+        return 2;
+    }
     if (got == -7) { fprintf(stderr, "0.5 half the points"); return 7; }
     if (got == -3) { fprintf(stderr, "checker fails on purpose"); return 3; }
     if (got == -9) { abort(); }
@@ -133,10 +143,17 @@ def checker(backend, tmp_path_factory):
     return CustomChecker(backend, SUM_CHECKER, "cpp17", cache)
 
 
-@pytest.mark.parametrize("output,verdict", [
-    (b"5\n", Verdict.AC), (b"6\n", Verdict.WA), (b"", Verdict.PE), (b"-7", Verdict.AC),
-    (b"-3", Verdict.IE), (b"-9", Verdict.IE),
-])
+@pytest.mark.parametrize(
+    "output,verdict",
+    [
+        (b"5\n", Verdict.AC),
+        (b"6\n", Verdict.WA),
+        (b"", Verdict.PE),
+        (b"-7", Verdict.AC),
+        (b"-3", Verdict.IE),
+        (b"-9", Verdict.IE),
+    ],
+)
 def test_custom_checker_exit_codes(checker, output, verdict):
     result = checker.check(b"2 3\n", output, b"")
     assert result.verdict is verdict, result

@@ -12,7 +12,9 @@ import pytest
 from agent.cli import main
 from sandbox import SandboxError, open_backend
 
-SUM_C = "#include <stdio.h>\nint main(){long long a,b;scanf(\"%lld %lld\",&a,&b);printf(\"%lld\\n\",a+b);return 0;}\n"
+SUM_C = (
+    '#include <stdio.h>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);return 0;}\n'
+)
 SUM_PY = "a, b = map(int, input().split())\nprint(a + b)\n"
 
 
@@ -33,7 +35,9 @@ def private_cache(tmp_path_factory, monkeypatch):
     import sandbox.compiler as compiler
     from sandbox.compile_cache import CompileCache
 
-    monkeypatch.setattr(compiler, "_default_cache", CompileCache(tmp_path_factory.getbasetemp() / "cli-cache"))
+    monkeypatch.setattr(
+        compiler, "_default_cache", CompileCache(tmp_path_factory.getbasetemp() / "cli-cache")
+    )
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -58,14 +62,24 @@ def make_problem(root: Path, time_limit: float = 1.0, tests: int = 4) -> Path:
 
 # -- cpagent run -------------------------------------------------------------------------------------
 
+
 def test_run_json_contract(tmp_path, capsys, backend_args):
     src = write(tmp_path / "sum.c", SUM_C)
     stdin = write(tmp_path / "in.txt", "2 40\n")
     code, data = run_json(capsys, ["run", str(src), "--stdin", str(stdin), *backend_args])
     assert code == 0
     assert data["status"] == "OK" and data["stdout"] == "42\n" and data["exit_code"] == 0
-    assert set(data) >= {"status", "exit_code", "signal", "cpu_s", "wall_s", "memory_mb", "stdout", "stderr",
-                         "compile"}
+    assert set(data) >= {
+        "status",
+        "exit_code",
+        "signal",
+        "cpu_s",
+        "wall_s",
+        "memory_mb",
+        "stdout",
+        "stderr",
+        "compile",
+    }
     assert set(data["compile"]) >= {"ok", "cached", "compile_s", "message"}
     code, again = run_json(capsys, ["run", str(src), "--stdin", str(stdin), *backend_args])
     assert again["compile"]["cached"] is True and again["compile"]["compile_s"] == 0.0
@@ -78,11 +92,14 @@ def test_run_python_and_language_override(tmp_path, capsys, backend_args):
     assert code == 0 and data["stdout"] == "3\n" and data["language"] == "pypy3"
 
 
-@pytest.mark.parametrize("body,status", [
-    ("int main(){ for(;;); }", "TLE"),
-    ("int main(){ return 3; }", "RE"),
-    ("int main( {", "CE"),
-])
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ("int main(){ for(;;); }", "TLE"),
+        ("int main(){ return 3; }", "RE"),
+        ("int main( {", "CE"),
+    ],
+)
 def test_run_statuses(tmp_path, capsys, backend_args, body, status):
     src = write(tmp_path / "p.c", body + "\n")
     code, data = run_json(capsys, ["run", str(src), "--time-limit", "0.5", *backend_args])
@@ -94,7 +111,9 @@ def test_run_statuses(tmp_path, capsys, backend_args, body, status):
 
 
 def test_run_non_utf8_output_is_replaced(tmp_path, capsys, backend_args):
-    src = write(tmp_path / "bin.c", '#include <stdio.h>\nint main(){ fwrite("ok\\xff\\xfe\\n", 1, 5, stdout); }\n')
+    src = write(
+        tmp_path / "bin.c", '#include <stdio.h>\nint main(){ fwrite("ok\\xff\\xfe\\n", 1, 5, stdout); }\n'
+    )
     code, data = run_json(capsys, ["run", str(src), *backend_args])
     assert code == 0 and data["stdout"] == "ok\ufffd\ufffd\n"
     assert main(["run", str(src), *backend_args]) == 0  # text mode too: replaced, never a crash
@@ -121,10 +140,13 @@ def test_run_text_mode_prints_program_output(tmp_path, capsys, backend_args):
     assert "[SUCCESS] OK" in captured.err
 
 
-@pytest.mark.parametrize("argv_tail,needle", [
-    (["--lang", "cobol"], "unknown language"),
-    (["--stdin", "/nonexistent/in.txt"], "cannot read /nonexistent/in.txt"),
-])
+@pytest.mark.parametrize(
+    "argv_tail,needle",
+    [
+        (["--lang", "cobol"], "unknown language"),
+        (["--stdin", "/nonexistent/in.txt"], "cannot read /nonexistent/in.txt"),
+    ],
+)
 def test_run_bad_input_is_one_failure_line(tmp_path, capsys, backend_args, argv_tail, needle):
     src = write(tmp_path / "sum.c", SUM_C)
     assert main(["run", str(src), *argv_tail, *backend_args]) == 2
@@ -155,6 +177,7 @@ def test_missing_compiler_names_the_package(tmp_path, capsys, backend_args, monk
 
 
 # -- cpagent test ------------------------------------------------------------------------------------
+
 
 def test_test_accepted_prints_oj_lines(tmp_path, capsys, backend_args):
     problem = make_problem(tmp_path / "sum")
@@ -196,8 +219,12 @@ def test_test_all_checks_every_folder_promise(tmp_path, capsys, backend_args):
     assert code == 0, data
     assert data["agree"] == data["total"] == 5
     assert {r["submission"]: r["verdict"] for r in data["submissions"]} == {
-        "accepted/sum.c": "AC", "accepted/sum.py": "AC", "wrong_answer/minus.py": "WA",
-        "runtime_error/crash.c": "RE", "time_limit_exceeded/spin.c": "TLE"}
+        "accepted/sum.c": "AC",
+        "accepted/sum.py": "AC",
+        "wrong_answer/minus.py": "WA",
+        "runtime_error/crash.c": "RE",
+        "time_limit_exceeded/spin.c": "TLE",
+    }
     # A program in the wrong folder makes the whole check fail.
     write(problem / "submissions" / "accepted" / "minus.py", SUM_PY.replace("a + b", "a - b"))
     assert main(["test", "--all", str(problem), *backend_args]) == 1

@@ -75,7 +75,7 @@ def test_compile_and_run_cpp(backend, cache, tmp_path):
 def test_cache_hit_runs_no_compile(backend, tmp_path):
     counting = Counting(backend)
     cache = CompileCache(tmp_path / "cache")
-    source = "#include <stdio.h>\nint main(void){puts(\"x\");return 0;}\n"
+    source = '#include <stdio.h>\nint main(void){puts("x");return 0;}\n'
     first = compile_source(counting, source, "c99", cache=cache)
     assert first.ok and not first.cached and counting.calls == 1
     again = compile_source(counting, source, "c99", cache=cache)
@@ -95,8 +95,12 @@ def test_key_depends_on_source_and_flags(backend, cache):
 
 
 def test_compile_error_is_ce_with_bounded_message(backend, cache):
-    source = "int main() {\n" + "  undefined_function_%d();\n" * 1 + "".join(
-        f"  int x{i} = undeclared{i};\n" for i in range(500)) + "}\n"
+    source = (
+        "int main() {\n"
+        + "  undefined_function_%d();\n" * 1
+        + "".join(f"  int x{i} = undeclared{i};\n" for i in range(500))
+        + "}\n"
+    )
     compiled = compile_source(backend, source, "c11", cache=cache)
     assert compiled.status is Status.CE and not compiled.ok
     assert "undeclared" in compiled.message
@@ -114,15 +118,23 @@ def test_python_syntax_error_is_ce(backend, cache):
 
 
 def test_python_runs_from_source(backend, cache, tmp_path):
-    compiled = compile_source(backend, "a, b = map(int, input().split())\nprint(a + b)\n", "python3", cache=cache)
+    compiled = compile_source(
+        backend, "a, b = map(int, input().split())\nprint(a + b)\n", "python3", cache=cache
+    )
     assert compiled.ok
     assert _run(backend, compiled, b"1 2\n", tmp_path) == b"3\n"
 
 
 def test_compile_time_limit_is_ce(backend, tmp_path):
     # A full <bits/stdc++.h> compile without the PCH needs over a second of CPU; give it far less.
-    compiled = compile_source(backend, CPP, "cpp17", cache=CompileCache(tmp_path / "c"), use_pch=False,
-                              limits=CompileLimits(cpu_time_s=0.2, wall_time_s=0.4))
+    compiled = compile_source(
+        backend,
+        CPP,
+        "cpp17",
+        cache=CompileCache(tmp_path / "c"),
+        use_pch=False,
+        limits=CompileLimits(cpu_time_s=0.2, wall_time_s=0.4),
+    )
     assert compiled.status is Status.CE
     assert "time limit" in compiled.message
 
@@ -159,8 +171,14 @@ def test_missing_compiler_raises_sandbox_error(backend, monkeypatch):
     import sandbox.languages as languages
     from sandbox.languages.base import Language
 
-    ghost = Language(id="ghost", name="Ghost C", extension=".g", source_name="main.g",
-                     candidates=("/nonexistent/ghostcc",), package="ghostcc")
+    ghost = Language(
+        id="ghost",
+        name="Ghost C",
+        extension=".g",
+        source_name="main.g",
+        candidates=("/nonexistent/ghostcc",),
+        package="ghostcc",
+    )
     monkeypatch.setitem(languages._REGISTRY, "ghost", ghost)
     with pytest.raises(SandboxError) as info:
         compile_source(backend, "x", "ghost")

@@ -13,7 +13,9 @@ from sandbox.checkers import CheckerSpec
 from sandbox.compile_cache import CompileCache
 from sandbox.judge import Judge, JudgeTest
 
-SUM = "#include <stdio.h>\nint main(){long long a,b;scanf(\"%lld %lld\",&a,&b);printf(\"%lld\\n\",a+b);return 0;}\n"
+SUM = (
+    '#include <stdio.h>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);return 0;}\n'
+)
 TESTS = [JudgeTest(f"{i:02d}", f"{i} {i * 3}\n".encode(), f"{i * 4}\n".encode()) for i in range(1, 9)]
 
 
@@ -86,17 +88,21 @@ def test_python_and_pypy(judge):
 def test_memory_limit(judge, backend):
     if not backend.secure:
         pytest.skip("the unsafe backend has no cgroup, and MLE is never guessed from an exit code")
-    hog = ("#include <stdlib.h>\n#include <stdio.h>\n"
-           "int main(){ size_t n = 512u<<20; volatile char* p = malloc(n); long s = 0; if(!p) return 3;"
-           " for(size_t i = 0; i < n; i += 4096) p[i] = (char)i;"
-           " for(size_t i = 0; i < n; i += 4096) s += p[i]; printf(\"%ld\\n\", s); return 0; }\n")
+    hog = (
+        "#include <stdlib.h>\n#include <stdio.h>\n"
+        "int main(){ size_t n = 512u<<20; volatile char* p = malloc(n); long s = 0; if(!p) return 3;"
+        " for(size_t i = 0; i < n; i += 4096) p[i] = (char)i;"
+        ' for(size_t i = 0; i < n; i += 4096) s += p[i]; printf("%ld\\n", s); return 0; }\n'
+    )
     report = judge.judge(hog, "c11", TESTS[:1], memory_mb=64)
     assert report.verdict is Verdict.MLE, report.to_json()
 
 
 def test_output_to_a_file(judge):
-    fio = ('#include <stdio.h>\nint main(){freopen("input.txt","r",stdin);freopen("output.txt","w",stdout);'
-           'long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);return 0;}\n')
+    fio = (
+        '#include <stdio.h>\nint main(){freopen("input.txt","r",stdin);freopen("output.txt","w",stdout);'
+        'long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);return 0;}\n'
+    )
     report = judge.judge(fio, "c11", TESTS, input_file="input.txt", output_file="output.txt")
     assert report.verdict is Verdict.AC
     stdout_only = judge.judge(SUM, "c11", TESTS[:1], input_file="input.txt", output_file="output.txt")
@@ -106,8 +112,10 @@ def test_output_to_a_file(judge):
 def test_output_file_symlink_is_refused(judge, backend):
     if not backend.secure:
         pytest.skip("the unsafe backend isolates nothing, links included")
-    planted = ('#include <stdio.h>\n#include <unistd.h>\nint main(){symlink("input.txt","output.txt");'
-               'return 0;}\n')
+    planted = (
+        '#include <stdio.h>\n#include <unistd.h>\nint main(){symlink("input.txt","output.txt");'
+        "return 0;}\n"
+    )
     tests = [JudgeTest("1", b"4\n", b"4\n")]
     report = judge.judge(planted, "c11", tests, input_file="input.txt", output_file="output.txt")
     assert report.verdict is Verdict.WA  # the link is never followed, so there is no output
@@ -120,7 +128,7 @@ def test_io_file_names_must_be_plain(judge, name):
 
 
 def test_float_checker_through_the_judge(judge):
-    source = "#include <stdio.h>\nint main(){double a,b;scanf(\"%lf %lf\",&a,&b);printf(\"%.9f\\n\",a/b);}\n"
+    source = '#include <stdio.h>\nint main(){double a,b;scanf("%lf %lf",&a,&b);printf("%.9f\\n",a/b);}\n'
     tests = [JudgeTest("1", b"1 3\n", b"0.3333333\n")]
     assert judge.judge(source, "c11", tests).verdict is Verdict.WA
     assert judge.judge(source, "c11", tests, checker=CheckerSpec("float")).verdict is Verdict.AC
@@ -137,11 +145,19 @@ def test_custom_checker_through_the_judge(judge):
 
 
 def test_judge_many_keeps_order_and_reports_each(judge):
-    programs = [(SUM, "c11"), (SUM.replace("a+b", "a-b"), "c11"), ("int main( {", "c11"),
-                ("a, b = map(int, input().split())\nprint(a + b)\n", "python3")]
+    programs = [
+        (SUM, "c11"),
+        (SUM.replace("a+b", "a-b"), "c11"),
+        ("int main( {", "c11"),
+        ("a, b = map(int, input().split())\nprint(a + b)\n", "python3"),
+    ]
     seen: dict[int, str] = {}
-    reports = judge.judge_many(programs, TESTS, stop_at_first_failure=True,
-                               on_report=lambda i, r: seen.__setitem__(i, r.verdict.value))
+    reports = judge.judge_many(
+        programs,
+        TESTS,
+        stop_at_first_failure=True,
+        on_report=lambda i, r: seen.__setitem__(i, r.verdict.value),
+    )
     assert [r.verdict.value for r in reports] == ["AC", "WA", "CE", "AC"]
     assert seen == {0: "AC", 1: "WA", 2: "CE", 3: "AC"}
     assert len(reports[1].tests) == 1

@@ -36,8 +36,14 @@ def test_sample_of_clean_problems_agrees_fully(cp_data, tmp_path_factory):
         name = "unsafe"
     rows = bench.evenly_spread(bench.clean_problems(cp_data / "codeflaws_dev.jsonl"), SAMPLE)
     assert len(rows) == SAMPLE
-    summary = bench.run(rows, name, name == "unsafe", bench.TIME_MULTIPLIER,
-                       tmp_path_factory.getbasetemp() / "compile-cache", progress=False)
+    summary = bench.run(
+        rows,
+        name,
+        name == "unsafe",
+        bench.TIME_MULTIPLIER,
+        tmp_path_factory.getbasetemp() / "compile-cache",
+        progress=False,
+    )
     assert summary["accepted"]["total"] > 0 and summary["rejected"]["total"] > 0
     assert summary["disagreements"] == [], summary["disagreements"]
     assert summary["agreement"] == 1.0

@@ -44,8 +44,11 @@ def _checker(value: Any) -> CheckerSpec:
         return CheckerSpec()
     if isinstance(value, str):
         return CheckerSpec(value)
-    return CheckerSpec(kind=value["kind"], abs_eps=float(value.get("abs_eps", 1e-6)),
-                       rel_eps=float(value.get("rel_eps", 1e-6)))
+    return CheckerSpec(
+        kind=value["kind"],
+        abs_eps=float(value.get("abs_eps", 1e-6)),
+        rel_eps=float(value.get("rel_eps", 1e-6)),
+    )
 
 
 def test_there_are_cases():
@@ -57,11 +60,22 @@ def test_regression(folder: Path, judge: Judge, backend):
     case = yaml.safe_load((folder / "case.yaml").read_text())
     if case.get("requires") == "isolation" and not backend.secure:
         pytest.skip(f"{folder.name} needs an isolating backend; {backend.name} isolates nothing")
-    tests = [JudgeTest(f"{i + 1:02d}", t.get("input", "").encode(),
-                       None if t.get("answer") is None else str(t["answer"]).encode())
-             for i, t in enumerate(case["tests"])]
-    report = judge.judge((folder / case["source"]).read_text(), case["language"], tests,
-                         checker=_checker(case.get("checker")), time_limit_s=float(case.get("time_limit_s", 1.0)),
-                         memory_mb=int(case.get("memory_mb", 256)), input_file=case.get("input_file"),
-                         output_file=case.get("output_file"))
+    tests = [
+        JudgeTest(
+            f"{i + 1:02d}",
+            t.get("input", "").encode(),
+            None if t.get("answer") is None else str(t["answer"]).encode(),
+        )
+        for i, t in enumerate(case["tests"])
+    ]
+    report = judge.judge(
+        (folder / case["source"]).read_text(),
+        case["language"],
+        tests,
+        checker=_checker(case.get("checker")),
+        time_limit_s=float(case.get("time_limit_s", 1.0)),
+        memory_mb=int(case.get("memory_mb", 256)),
+        input_file=case.get("input_file"),
+        output_file=case.get("output_file"),
+    )
     assert report.verdict.value == case["expected"], (case["why"], report.to_json())

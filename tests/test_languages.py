@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -46,8 +45,14 @@ def test_unknown_language_hint_lists_ids():
 
 
 def test_missing_compiler_names_debian_package():
-    lang = Language(id="x", name="X", extension=".x", source_name="a.x",
-                    candidates=("/nonexistent/xcc",), package="xcc-package")
+    lang = Language(
+        id="x",
+        name="X",
+        extension=".x",
+        source_name="a.x",
+        candidates=("/nonexistent/xcc",),
+        package="xcc-package",
+    )
     assert not lang.available()
     with pytest.raises(SandboxError) as info:
         lang.toolchain()

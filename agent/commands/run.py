@@ -22,11 +22,19 @@ EPILOG = """examples:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="compile and run a program once in the sandbox", description=__doc__,
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "run",
+        help="compile and run a program once in the sandbox",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("source", help="the program's source file")
-    p.add_argument("--lang", default=None, help="language id (c11, c99, cpp17, cpp20, python3, pypy3); "
-                                                "default: from the file name")
+    p.add_argument(
+        "--lang",
+        default=None,
+        help="language id (c11, c99, cpp17, cpp20, python3, pypy3); " "default: from the file name",
+    )
     p.add_argument("--stdin", default=None, help="file to feed as standard input (default: empty)")
     p.add_argument("--time-limit", type=float, default=2.0, help="CPU seconds (default 2)")
     p.add_argument("--memory-limit", type=int, default=256, help="megabytes (default 256)")
@@ -36,10 +44,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def add_backend_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backend", default="native", choices=("native", "docker", "unsafe"),
-                   help="sandbox backend (default native)")
-    p.add_argument("--insecure", action="store_true",
-                   help="allow a backend without full isolation (only for programs you trust)")
+    p.add_argument(
+        "--backend",
+        default="native",
+        choices=("native", "docker", "unsafe"),
+        help="sandbox backend (default native)",
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a backend without full isolation (only for programs you trust)",
+    )
 
 
 def read_source(path: str, lang: str | None) -> tuple[str, str]:
@@ -51,15 +66,21 @@ def read_source(path: str, lang: str | None) -> tuple[str, str]:
     try:
         data = file.read_bytes()
     except IsADirectoryError:
-        raise CpagentError(f"{path} is a directory, not a source file", hint="give the program's file") from None
+        raise CpagentError(
+            f"{path} is a directory, not a source file", hint="give the program's file"
+        ) from None
     except OSError as exc:
-        raise CpagentError(f"cannot read {path}: {exc.strerror}", hint="check the path and its permissions") from None
+        raise CpagentError(
+            f"cannot read {path}: {exc.strerror}", hint="check the path and its permissions"
+        ) from None
     text = data.decode("utf-8", errors="replace")  # old sources carry cp1251 comments
     if lang is None:
         lang = language_for_source(file, text)
         if lang is None:
-            raise CpagentError(f"cannot tell the language of {path} from its name",
-                               hint=f"pass --lang with one of: {', '.join(language_ids())}")
+            raise CpagentError(
+                f"cannot tell the language of {path} from its name",
+                hint=f"pass --lang with one of: {', '.join(language_ids())}",
+            )
     get_language(lang)  # unknown id: SandboxError listing the ids
     return text, lang
 
@@ -78,13 +99,34 @@ def shown(data: bytes, stream: Any) -> str:
 
 
 def _result_json(result: Any, compiled: Any) -> dict[str, Any]:
-    data = result.to_json() if result is not None else {
-        "status": compiled.status.value, "exit_code": None, "signal": None, "cpu_s": 0.0, "wall_s": 0.0,
-        "memory_mb": 0.0, "stdout": "", "stderr": "", "stdout_truncated": False, "stderr_truncated": False,
-        "oom_killed": False, "wall_limited": False, "backend": "", "message": compiled.message}
+    data = (
+        result.to_json()
+        if result is not None
+        else {
+            "status": compiled.status.value,
+            "exit_code": None,
+            "signal": None,
+            "cpu_s": 0.0,
+            "wall_s": 0.0,
+            "memory_mb": 0.0,
+            "stdout": "",
+            "stderr": "",
+            "stdout_truncated": False,
+            "stderr_truncated": False,
+            "oom_killed": False,
+            "wall_limited": False,
+            "backend": "",
+            "message": compiled.message,
+        }
+    )
     data["language"] = compiled.language
-    data["compile"] = {"ok": compiled.ok, "cached": compiled.cached, "compile_s": round(compiled.compile_s, 4),
-                       "message": compiled.message, "warnings": compiled.warnings}
+    data["compile"] = {
+        "ok": compiled.ok,
+        "cached": compiled.cached,
+        "compile_s": round(compiled.compile_s, 4),
+        "message": compiled.message,
+        "warnings": compiled.warnings,
+    }
     return data
 
 
@@ -105,16 +147,20 @@ def run(args: argparse.Namespace) -> int:
         compiled = compile_source(backend, source, lang)
         result = None
         if compiled.ok:
-            result = backend.run(compiled.run_spec(stdin=stdin, cpu_time_s=args.time_limit,
-                                                   memory_mb=args.memory_limit))
+            result = backend.run(
+                compiled.run_spec(stdin=stdin, cpu_time_s=args.time_limit, memory_mb=args.memory_limit)
+            )
     status = result.status.value if result is not None else compiled.status.value
     if args.json:
         ui.print_json(_result_json(result, compiled))
         return 0 if status == "OK" else 1
 
     if not compiled.ok:
-        ui.failure(f"{compiled.status.value}: {lang} compilation failed" if compiled.status.value == "CE"
-                   else f"IE: the sandbox failed while compiling")
+        ui.failure(
+            f"{compiled.status.value}: {lang} compilation failed"
+            if compiled.status.value == "CE"
+            else "IE: the sandbox failed while compiling"
+        )
         sys.stderr.write(compiled.message + "\n")
         return 1
     assert result is not None
@@ -125,8 +171,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(shown(result.stderr, sys.stderr))
         if not result.stderr.endswith(b"\n"):
             sys.stderr.write("\n")
-    detail = (f"{status}  exit code {result.exit_code}" if result.signal is None
-              else f"{status}  signal {result.signal}")
+    detail = (
+        f"{status}  exit code {result.exit_code}"
+        if result.signal is None
+        else f"{status}  signal {result.signal}"
+    )
     detail += f"  cpu {result.cpu_s:.3f} s  wall {result.wall_s:.3f} s  memory {result.memory_mb:.1f} MB"
     if result.wall_limited:
         detail += "  (wall-clock limit)"

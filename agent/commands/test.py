@@ -24,12 +24,24 @@ EPILOG = """examples:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("test", help="judge a program on a problem's tests", description=__doc__, epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="SOURCE PROBLEM",
-                   help="the program's source and a problem directory (with --all: problem directories)")
-    p.add_argument("--all", action="store_true",
-                   help="judge the problems' bundled submissions against the verdicts their folders promise")
+    p = sub.add_parser(
+        "test",
+        help="judge a program on a problem's tests",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="SOURCE PROBLEM",
+        help="the program's source and a problem directory (with --all: problem directories)",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="judge the problems' bundled submissions against the verdicts their folders promise",
+    )
     p.add_argument("--lang", default=None, help="language id (default: from the file name)")
     p.add_argument("--samples", action="store_true", help="judge on the sample tests only")
     p.add_argument("--time-limit", type=float, default=None, help="override the problem's time limit (s)")
@@ -39,6 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 # -- reading -------------------------------------------------------------------------------------------
+
 
 def load_problem(path: str) -> Any:
     from agent.problems import read_problem_dir
@@ -52,21 +65,30 @@ def tests_of(problem: Any, samples_only: bool) -> list[Any]:
     tests = problem.public_tests if samples_only else problem.all_tests
     if not tests:
         which = "sample tests" if samples_only else "tests"
-        raise CpagentError(f"problem {problem.id} has no {which}",
-                           hint="add tests/sample/NAME.in and .ans (or tests/hidden/) to the problem directory")
-    return [JudgeTest(t.name or f"{i + 1:02d}", t.input.encode(), None if t.output is None else t.output.encode())
-            for i, t in enumerate(tests)]
+        raise CpagentError(
+            f"problem {problem.id} has no {which}",
+            hint="add tests/sample/NAME.in and .ans (or tests/hidden/) to the problem directory",
+        )
+    return [
+        JudgeTest(t.name or f"{i + 1:02d}", t.input.encode(), None if t.output is None else t.output.encode())
+        for i, t in enumerate(tests)
+    ]
 
 
 def judge_kwargs(problem: Any, time_limit: float | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
-        "checker": problem.checker, "time_limit_s": time_limit or problem.time_limit_s,
-        "memory_mb": problem.memory_mb, "input_file": problem.input_file, "output_file": problem.output_file,
+        "checker": problem.checker,
+        "time_limit_s": time_limit or problem.time_limit_s,
+        "memory_mb": problem.memory_mb,
+        "input_file": problem.input_file,
+        "output_file": problem.output_file,
     }
     if problem.interactive:
         if problem.interactor is None:
-            raise CpagentError(f"interactive problem {problem.id} has no interactor",
-                               hint="add interactor.cpp to the problem directory")
+            raise CpagentError(
+                f"interactive problem {problem.id} has no interactor",
+                hint="add interactor.cpp to the problem directory",
+            )
         kwargs["interactor"] = (problem.interactor.source, problem.interactor.language)
     return kwargs
 
@@ -83,8 +105,10 @@ def problem_dirs(paths: list[str]) -> list[Path]:
         elif path.is_dir():
             members = sorted(p for p in path.iterdir() if p.is_dir() and is_problem_dir(p))
             if not members:
-                raise CpagentError(f"{raw}: neither a problem directory nor a folder of them",
-                                   hint="a problem directory holds problem.md and tests/")
+                raise CpagentError(
+                    f"{raw}: neither a problem directory nor a folder of them",
+                    hint="a problem directory holds problem.md and tests/",
+                )
             found.extend(members)
         else:
             raise CpagentError(f"{raw}: no such problem directory", hint="check the path")
@@ -92,6 +116,7 @@ def problem_dirs(paths: list[str]) -> list[Path]:
 
 
 # -- printing ------------------------------------------------------------------------------------------
+
 
 def _line(outcome: Any) -> str:
     run = outcome.run
@@ -106,8 +131,10 @@ def _line(outcome: Any) -> str:
 
 def print_report(report: Any) -> None:
     if report.verdict.value in ("CE", "IE") and not report.tests:
-        ui.failure(f"{report.verdict.value}: " + ("compilation failed" if report.verdict.value == "CE"
-                                                  else "the sandbox failed while compiling"))
+        ui.failure(
+            f"{report.verdict.value}: "
+            + ("compilation failed" if report.verdict.value == "CE" else "the sandbox failed while compiling")
+        )
         for line in report.compile.message.splitlines()[:30]:
             print(f"    {line}", flush=True)
         return
@@ -130,12 +157,15 @@ def print_report(report: Any) -> None:
 
 # -- the two modes -----------------------------------------------------------------------------------
 
+
 def run(args: argparse.Namespace) -> int:
     if args.all:
         return run_all(args)
     if len(args.paths) != 2:
-        raise CpagentError("cpagent test needs SOURCE and PROBLEM",
-                           hint="cpagent test solution.cpp examples/two-sums   (or: cpagent test --all examples)")
+        raise CpagentError(
+            "cpagent test needs SOURCE and PROBLEM",
+            hint="cpagent test solution.cpp examples/two-sums   (or: cpagent test --all examples)",
+        )
     from sandbox.backend import open_backend
     from sandbox.judge import Judge
 
@@ -172,19 +202,28 @@ def run_all(args: argparse.Namespace) -> int:
             kwargs = judge_kwargs(problem, args.time_limit)
             # The first failing test decides, as on a judge: stop there (a TLE costs its time limit).
             if problem.interactive:
-                reports = [judge.judge(s.code, s.language, tests, stop_at_first_failure=True, **kwargs)
-                           for s in subs]
+                reports = [
+                    judge.judge(s.code, s.language, tests, stop_at_first_failure=True, **kwargs) for s in subs
+                ]
             else:
-                reports = judge.judge_many([(s.code, s.language) for s in subs], tests,
-                                           stop_at_first_failure=True, **kwargs)
+                reports = judge.judge_many(
+                    [(s.code, s.language) for s in subs], tests, stop_at_first_failure=True, **kwargs
+                )
             for sub, report in zip(subs, reports):
                 expected = GROUP_VERDICT[sub.expected]
                 got = report.verdict.value
                 failure = report.first_failure
-                row = {"problem": problem.id, "submission": sub.name, "language": sub.language,
-                       "expected": expected, "verdict": got, "agrees": got == expected,
-                       "failed_test": failure.name if failure else None,
-                       "max_cpu_s": round(report.max_cpu_s, 4), "max_memory_mb": round(report.max_memory_mb, 2)}
+                row = {
+                    "problem": problem.id,
+                    "submission": sub.name,
+                    "language": sub.language,
+                    "expected": expected,
+                    "verdict": got,
+                    "agrees": got == expected,
+                    "failed_test": failure.name if failure else None,
+                    "max_cpu_s": round(report.max_cpu_s, 4),
+                    "max_memory_mb": round(report.max_memory_mb, 2),
+                }
                 rows.append(row)
                 if not args.json:
                     where = f" on test {row['failed_test']}" if row["failed_test"] else ""
@@ -194,10 +233,16 @@ def run_all(args: argparse.Namespace) -> int:
     if args.json:
         ui.print_json({"submissions": rows, "agree": agree, "total": len(rows)})
     elif rows and agree == len(rows):
-        ui.success(f"all {len(rows)} submissions of {len(dirs)} problems got the verdict their folder promises")
+        ui.success(
+            f"all {len(rows)} submissions of {len(dirs)} problems got the verdict their folder promises"
+        )
     else:
-        ui.failure(f"{len(rows) - agree} of {len(rows)} submissions did not get the verdict their folder promises")
+        ui.failure(
+            f"{len(rows) - agree} of {len(rows)} submissions did not get the verdict their folder promises"
+        )
     if not rows:
-        raise CpagentError("no bundled submissions to judge",
-                           hint="put programs under PROBLEM/submissions/accepted/ (or wrong_answer/, ...)")
+        raise CpagentError(
+            "no bundled submissions to judge",
+            hint="put programs under PROBLEM/submissions/accepted/ (or wrong_answer/, ...)",
+        )
     return 0 if agree == len(rows) else 1

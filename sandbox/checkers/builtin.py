@@ -32,19 +32,30 @@ def _show(token: bytes, limit: int = 64) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def compare_tokens(out: Sequence[bytes], ans: Sequence[bytes], same: Callable[[bytes, bytes], bool],
-                   what: str = "tokens") -> CheckResult:
+def compare_tokens(
+    out: Sequence[bytes], ans: Sequence[bytes], same: Callable[[bytes, bytes], bool], what: str = "tokens"
+) -> CheckResult:
     """Token-by-token comparison with a testlib-style message naming the first difference."""
     for i, (o, a) in enumerate(zip(out, ans), 1):
         if not same(o, a):
-            return CheckResult(Verdict.WA, clip(
-                f"wrong answer {ordinal(i)} {what} differ - expected: '{_show(a)}', found: '{_show(o)}'"))
+            return CheckResult(
+                Verdict.WA,
+                clip(
+                    f"wrong answer {ordinal(i)} {what} differ - expected: '{_show(a)}', found: '{_show(o)}'"
+                ),
+            )
     if len(out) < len(ans):
-        return CheckResult(Verdict.WA, f"wrong answer answer contains more {what} than output "
-                                       f"({len(ans)} vs {len(out)}): unexpected end of output")
+        return CheckResult(
+            Verdict.WA,
+            f"wrong answer answer contains more {what} than output "
+            f"({len(ans)} vs {len(out)}): unexpected end of output",
+        )
     if len(out) > len(ans):
-        return CheckResult(Verdict.WA, f"wrong answer output contains extra {what} "
-                                       f"({len(out)} vs {len(ans)}), first extra: '{_show(out[len(ans)])}'")
+        return CheckResult(
+            Verdict.WA,
+            f"wrong answer output contains extra {what} "
+            f"({len(out)} vs {len(ans)}), first extra: '{_show(out[len(ans)])}'",
+        )
     return CheckResult(Verdict.AC, f"ok {len(ans)} {what}")
 
 

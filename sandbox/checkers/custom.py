@@ -50,19 +50,31 @@ def verdict_of_exit(result: RunResult, role: str) -> CheckResult:
 class CustomChecker:
     """A compiled testlib checker. `spec_for` + `result_of` let a judge batch checker runs."""
 
-    def __init__(self, backend: Backend, source: str, language: str = "cpp17",
-                 cache: CompileCache | None = None, *, time_limit_s: float = 10.0, memory_mb: int = 1024) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        source: str,
+        language: str = "cpp17",
+        cache: CompileCache | None = None,
+        *,
+        time_limit_s: float = 10.0,
+        memory_mb: int = 1024,
+    ) -> None:
         self.backend = backend
         self.time_limit_s = time_limit_s
         self.memory_mb = memory_mb
         self.compiled: Compiled = compile_source(backend, source, language, cache=cache)
         if self.compiled.status is Status.CE:
-            raise SandboxError(f"the custom checker does not compile: {self.compiled.message[:300]}",
-                               hint="fix the problem's checker source (testlib.h must be included inline "
-                                    "or available to the compiler)")
+            raise SandboxError(
+                f"the custom checker does not compile: {self.compiled.message[:300]}",
+                hint="fix the problem's checker source (testlib.h must be included inline "
+                "or available to the compiler)",
+            )
         if not self.compiled.ok:
-            raise SandboxError(f"the custom checker could not be compiled: {self.compiled.message[:300]}",
-                               hint="run `cpagent doctor` to see which sandbox layer fails")
+            raise SandboxError(
+                f"the custom checker could not be compiled: {self.compiled.message[:300]}",
+                hint="run `cpagent doctor` to see which sandbox layer fails",
+            )
 
     def spec_for(self, input: bytes, output: bytes, answer: bytes) -> RunSpec:
         files = self.compiled.files + (
@@ -73,7 +85,10 @@ class CustomChecker:
         tmpfs = max(64, (len(input) + len(output) + len(answer)) // (1024 * 1024) * 2 + 64)
         return self.compiled.run_spec(cpu_time_s=self.time_limit_s, memory_mb=self.memory_mb).with_(
             command=self.compiled.command + ("input.txt", "output.txt", "answer.txt"),
-            files=files, tmpfs_mb=tmpfs, language=f"checker:{self.compiled.language}")
+            files=files,
+            tmpfs_mb=tmpfs,
+            language=f"checker:{self.compiled.language}",
+        )
 
     def result_of(self, result: RunResult) -> CheckResult:
         return verdict_of_exit(result, "checker")

@@ -1,8 +1,8 @@
 """Languages as registered plugins: one small module per family (c, cpp, python), each with a self-test.
 
-    get_language("cpp17")        the plugin, or SandboxError listing the ids
-    available_languages()        ids whose toolchain is installed here
-    language_ids()               every registered id
+get_language("cpp17")        the plugin, or SandboxError listing the ids
+available_languages()        ids whose toolchain is installed here
+language_ids()               every registered id
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ def get_language(lang_id: str) -> Language:
     try:
         return _REGISTRY[lang_id]
     except KeyError:
-        raise SandboxError(f"unknown language {lang_id!r}",
-                           hint=f"use --lang with one of: {', '.join(_REGISTRY)}") from None
+        raise SandboxError(
+            f"unknown language {lang_id!r}", hint=f"use --lang with one of: {', '.join(_REGISTRY)}"
+        ) from None
 
 
 def available_languages() -> list[str]:
@@ -43,6 +44,12 @@ def available_languages() -> list[str]:
 
 
 __all__ = [
-    "Language", "Toolchain", "available_languages", "extension_for_language", "get_language",
-    "language_for_path", "language_ids", "register_language",
+    "Language",
+    "Toolchain",
+    "available_languages",
+    "extension_for_language",
+    "get_language",
+    "language_for_path",
+    "language_ids",
+    "register_language",
 ]

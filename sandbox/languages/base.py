@@ -99,8 +99,9 @@ class Language:
 
 def _version_of(executable: Path) -> str:
     try:
-        proc = subprocess.run([str(executable), "--version"], capture_output=True, timeout=30,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [str(executable), "--version"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.TimeoutExpired):
         return ""
     text = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip()
@@ -124,7 +125,10 @@ def _resolve(candidates: tuple[str, ...]) -> Toolchain | None:
 def _which_system(name: str) -> Path | None:
     """`which`, skipping virtual environments and version-manager shims (pyenv), then resolving
     to the real interpreter: a shim is a shell script that would not work inside the sandbox."""
-    dirs = [d for d in os.environ.get("PATH", "").split(os.pathsep)
-            if d and "/.venv" not in d and "shims" not in d and "/.pyenv" not in d]
+    dirs = [
+        d
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and "/.venv" not in d and "shims" not in d and "/.pyenv" not in d
+    ]
     found = shutil.which(name, path=os.pathsep.join(dirs + ["/usr/bin", "/bin", "/usr/local/bin"]))
     return Path(found) if found else None

@@ -45,6 +45,14 @@ def language_for_source(path: str | Path, text: str) -> str | None:
 
 
 def _looks_like_cpp(head: str) -> bool:
-    markers = ("#include <bits/stdc++.h>", "#include <iostream>", "using namespace std", "std::",
-               "#include <vector>", "#include <algorithm>", "template <", "template<")
+    markers = (
+        "#include <bits/stdc++.h>",
+        "#include <iostream>",
+        "using namespace std",
+        "std::",
+        "#include <vector>",
+        "#include <algorithm>",
+        "template <",
+        "template<",
+    )
     return any(m in head for m in markers)
