@@ -94,6 +94,7 @@ class Expect:
     compile_status: tuple[str, ...] = ()
     verdict: tuple[str, ...] = ()
     cli_output_lacks_bytes: tuple[bytes, ...] = ()
+    cli_exit: tuple[int, ...] = (0,)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class Case:
     judge_tests: tuple[tuple[str, str], ...] = ()  # (input, answer), placeholders allowed
     output_file: str | None = None
     interactor: str | None = None  # file name in the case folder (judge stage)
+    cli_args: tuple[str, ...] = ()  # stage cli: the cpagent arguments ({source}, {folder}); default: run
     fault: str | None = None
     check_host_space: bool = False
     stdin_repeat: tuple[str, int] | None = None
@@ -136,7 +138,7 @@ STAGES = ("run", "compile", "judge", "cli")
 REQUIREMENTS = ("victim", "previous_victim", "loopback_server", "unix_servers", "pid_isolation", "sentinel", "inherited_fds")
 FAULTS = ("missing_file", "broken_bwrap", "fake_bwrap")
 CASE_KEYS = {"description", "checks", "language", "stage", "limits", "stdin", "stdin_repeat", "runs", "expect",
-             "requires", "collect", "judge", "fault", "check_host_space", "backends", "compile_limits"}
+             "requires", "collect", "judge", "fault", "check_host_space", "backends", "compile_limits", "cli_args"}
 
 
 def _expect(data: dict[str, Any] | None, where: str) -> Expect:
@@ -146,7 +148,9 @@ def _expect(data: dict[str, Any] | None, where: str) -> Expect:
         raise ValueError(f"{where}: unknown expect keys {sorted(unknown)}")
     conv: dict[str, Any] = {}
     for key, value in data.items():
-        if key in ("status", "stdout_lacks", "compile_status", "verdict"):
+        if key == "cli_exit":
+            conv[key] = tuple(int(v) for v in value)
+        elif key in ("status", "stdout_lacks", "compile_status", "verdict"):
             conv[key] = tuple(str(v) for v in value)
         elif key in ("stdout_max", "collected_not_host_file"):
             conv[key] = tuple((str(k), v) for k, v in dict(value).items())
@@ -194,7 +198,7 @@ def load_case(folder: Path) -> Case:
         steps=steps, requires=requires, collect=tuple(data.get("collect") or ()),
         judge_tests=tuple((t["input"], t["answer"]) for t in judge.get("tests", ())),
         output_file=judge.get("output_file"), interactor=judge.get("interactor"), fault=fault,
-        check_host_space=bool(data.get("check_host_space")),
+        check_host_space=bool(data.get("check_host_space")), cli_args=tuple(data.get("cli_args") or ()),
         stdin_repeat=(repeat["text"], int(repeat["times"])) if repeat else None,
         backends=tuple(data.get("backends") or BACKENDS),
         compile_limits=CompileLimits(**data["compile_limits"]) if data.get("compile_limits") else None,
@@ -899,30 +903,33 @@ def _stage_judge(case: Case, ctx: Ctx, world: World) -> list[str]:
     return watch.finish(case)
 
 
-def _cli_backend_flag(backend: str) -> list[str]:
+def _cli_backend_flag(command: str, backend: str) -> list[str]:
     if backend == "native":
         return []
-    help_text = subprocess.run([sys.executable, "-m", "agent", "run", "--help"], capture_output=True, text=True,
+    help_text = subprocess.run([sys.executable, "-m", "agent", command, "--help"], capture_output=True, text=True,
                                cwd=REPO, check=False).stdout
     if "--backend" not in help_text:
-        pytest.skip(f"`cpagent run` has no --backend option, so its text output is only checked on native")
+        pytest.skip(f"`cpagent {command}` has no --backend option, so its text output is only checked on native")
     return ["--backend", backend]
 
 
 def _stage_cli(case: Case, ctx: Ctx, world: World) -> list[str]:
-    flag = _cli_backend_flag(ctx.name)
+    args = [a.format(source=case.source_path, folder=case.folder) for a in case.cli_args] or [
+        "run", str(case.source_path), "--time-limit", str(case.limits.cpu_s),
+        "--memory-limit", str(case.limits.memory_mb)]
+    command = f"cpagent {args[0]}"
+    flag = _cli_backend_flag(args[0], ctx.name)
     watch = Watch.start(world, ctx, case)
-    argv = [sys.executable, "-m", "agent", "run", str(case.source_path), "--time-limit", str(case.limits.cpu_s),
-            "--memory-limit", str(case.limits.memory_mb), *flag]
-    proc = subprocess.run(argv, capture_output=True, cwd=REPO, timeout=120, check=False,
-                          env={**os.environ, "TERM": "xterm-256color"})
+    proc = subprocess.run([sys.executable, "-m", "agent", *args, *flag], capture_output=True, cwd=REPO, timeout=120,
+                          check=False, env={**os.environ, "TERM": "xterm-256color"})
     shown = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        watch.problems.append(f"`cpagent run` failed (exit {proc.returncode}): {shown[-500:]!r}")
-    for raw in case.steps[0].expect.cli_output_lacks_bytes:
+    e = case.steps[0].expect
+    if proc.returncode not in e.cli_exit:
+        watch.problems.append(f"`{command}` exited {proc.returncode} (expected {e.cli_exit}): {shown[-500:]!r}")
+    for raw in e.cli_output_lacks_bytes:
         if raw in shown:
             at = shown.index(raw)
-            watch.problems.append(f"`cpagent run` printed the raw byte(s) {raw!r} to the terminal: "
+            watch.problems.append(f"`{command}` printed the raw byte(s) {raw!r} to the terminal: "
                                   f"...{shown[max(0, at - 40):at + 40]!r}...")
     watch.secrets("cli output", shown)
     return watch.finish(case)
