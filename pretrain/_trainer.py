@@ -261,9 +261,11 @@ def train(
     _barrier("cpagent-step-compiled")
     last_loss, tokens_seen = float("nan"), 0
     every = cfg.checkpoint.every
+    # Throughput is measured between logged steps: dispatch is asynchronous, so one step's wall time alone
+    # would include whatever earlier steps were still queued.
+    t_log, logged = time.perf_counter(), start
     try:
         for step in range(start, cfg.steps):
-            t0 = time.perf_counter()
             tokens, mask = loader.next_batch()
             tok = put_global(tokens.reshape(accum, micro, T), bsh)
             msk = put_global(mask.reshape(accum, micro, T), bsh)
@@ -275,7 +277,9 @@ def train(
             done = step + 1
             if done % cfg.log_every == 0 or done == cfg.steps:
                 m = jax.device_get(metrics)
-                elapsed = time.perf_counter() - t0
+                now = time.perf_counter()
+                per_step = (now - t_log) / (done - logged)
+                t_log, logged = now, done
                 last_loss = float(m["loss"])
                 tokens_seen = int(m["tokens"])
                 log.write(
@@ -285,8 +289,8 @@ def train(
                         "learning_rate": float(m["learning_rate"]),
                         "grad_norm": float(m["grad_norm"]),
                         "tokens": tokens_seen,
-                        "tokens_per_s": tokens_seen / elapsed if elapsed > 0 else 0.0,
-                        "time_s": round(elapsed, 4),
+                        "tokens_per_s": tokens_seen / per_step if per_step > 0 else 0.0,
+                        "time_s": round(per_step, 4),  # wall seconds per step since the last record
                     }
                 )
             log.advance()
