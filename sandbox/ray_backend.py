@@ -330,6 +330,21 @@ class SlotPool:
             return list(self._alive)
 
 
+def _unreachable(address: str | None, timeout_s: float = 5.0) -> str:
+    """Why HOST:PORT does not accept a connection ("" when it does, or cannot be told): `ray.init` itself
+    would retry an unreachable head for minutes."""
+    if not address or address == "auto":
+        return ""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return ""
+    try:
+        with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout_s):
+            return ""
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+
+
 def connect(address: str | None) -> tuple[Any, bool]:
     """`ray.init` to the cluster at `address` (None: RAY_ADDRESS, else a Ray started here).
 
@@ -338,6 +353,11 @@ def connect(address: str | None) -> tuple[Any, bool]:
     ray = import_ray()
     if ray.is_initialized():
         return ray, False
+    unreachable = _unreachable(address)
+    if unreachable:
+        raise SandboxError(f"cannot reach the Ray cluster at {address}: {unreachable}",
+                           hint="start it with `ray start --head --port=6379` (and `ray start --address=HEAD:6379` "
+                                "on each worker), then pass --executor ray:HEAD:6379")
     kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
     if address is None and not os.environ.get("RAY_ADDRESS"):
         kwargs["include_dashboard"] = False

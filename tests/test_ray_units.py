@@ -164,3 +164,17 @@ def test_cli_refuses_another_backend_with_ray(capsys):
     with pytest.raises(SystemExit):
         main(["eval", "examples", "--executor", "dask"])
     assert "unknown executor" in capsys.readouterr().err
+
+
+def test_cli_with_no_cluster_at_the_address_fails_at_once(tmp_path, capsys):
+    pytest.importorskip("ray", reason="Ray is not installed")
+    import socket
+
+    with socket.socket() as s:  # a loopback port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = main(["eval", str(EXAMPLES / "two-sums"), "--policy", "dataset", "-o", str(tmp_path / "run"),
+                 "--executor", f"ray:127.0.0.1:{port}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in err and "[HINT]" in err and "ray start" in err
