@@ -470,9 +470,11 @@ class RayBackend(Backend):
         failures: list[str] = []
         for _ in range(NODE_ATTEMPTS):
             slot = self.pool.acquire(frozenset(avoid))
-            if slot is None:
-                failures.append("no Ray slot is left")
-                break
+            if slot is None:  # the whole cluster is gone: stop the command (it resumes), never invent IEs
+                raise SandboxError(f"every Ray sandbox slot was lost ({self.lost_slots} lost; last: "
+                                   + ("; ".join(failures[-2:]) or "none") + ")",
+                                   hint="check the cluster with `cpagent doctor --executor ray:ADDRESS`, then run the "
+                                        "same command again: it resumes where it stopped")
             try:
                 ref = getattr(slot.actor, method).remote(*specs, blobs)
                 reply = ray.get(ref, timeout=timeout_s)

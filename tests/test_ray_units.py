@@ -178,3 +178,75 @@ def test_cli_with_no_cluster_at_the_address_fails_at_once(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in err and "[HINT]" in err and "ray start" in err
+
+
+class _Method:
+    def __init__(self, reply):
+        self.reply = reply
+        self.calls = 0
+
+    def remote(self, *args):
+        self.calls += 1
+        return self.reply
+
+
+class _Actor:
+    """Stands for a NodeSlot actor: `run.remote(...)` gives a "ref" that the fake `ray.get` calls."""
+
+    def __init__(self, reply):
+        self.run = _Method(reply)
+
+
+class _FakeRay:
+    class exceptions:
+        RayTaskError = type("RayTaskError", (Exception,), {})
+
+    def __init__(self):
+        self.killed = []
+
+    def get(self, ref, timeout=None):
+        return ref()
+
+    def kill(self, actor, no_restart=True):
+        self.killed.append(actor)
+
+
+def _backend_with(slots):
+    from sandbox.ray_backend import RayBackend
+
+    backend = RayBackend.__new__(RayBackend)  # no cluster: the retry logic alone
+    backend._ray = _FakeRay()
+    backend.pool = SlotPool(slots)
+    backend.blobs = HeadBlobs(lambda data: "ref")
+    backend.lost_slots = 0
+    return backend
+
+
+def test_a_lost_slot_sends_the_run_elsewhere_and_the_reply_is_taken_once():
+    from sandbox.spec import RunResult
+    from sandbox.verdict import Status
+
+    def dies():
+        raise ConnectionError("node lost")
+
+    answered = RunResult(Status.OK, stdout=b"42\n", backend="native")
+    dead, live = _Slot(_Actor(dies), "A"), _Slot(_Actor(lambda: answered), "B")
+    backend = _backend_with([dead, live])
+    result = backend._run_once(RunSpec(command=("./a",)))
+    assert result.status is Status.OK and result.stdout == b"42\n" and result.backend == "ray"
+    assert dict(result.extra) == {"ray_node": "B", "node_backend": "native"}
+    assert dead.actor.run.calls == 1 and live.actor.run.calls == 1  # one reply, taken once
+    assert backend.lost_slots == 1 and backend._ray.killed == [dead.actor] and len(backend.pool) == 1
+    again = backend._run_once(RunSpec(command=("./a",)))
+    assert again.stdout == b"42\n" and dead.actor.run.calls == 1  # the lost slot is never used again
+
+
+def test_when_every_slot_is_lost_the_command_stops_with_a_hint():
+    def dies():
+        raise ConnectionError("node lost")
+
+    backend = _backend_with([_Slot(_Actor(dies), "A"), _Slot(_Actor(dies), "B")])
+    with pytest.raises(SandboxError) as exc:
+        backend._run_once(RunSpec(command=("./a",)))
+    assert "every Ray sandbox slot was lost" in exc.value.message and "resumes" in exc.value.hint
+    assert backend.lost_slots == 2
