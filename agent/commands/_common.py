@@ -45,7 +45,8 @@ def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
                              "cluster's nodes (see docs/ray.md)")
     parser.add_argument("--insecure", action="store_true",
                         help="run untrusted code even when an isolation layer is missing")
-    parser.add_argument("-j", "--jobs", type=int, default=None, help="worker slots (default: one per core)")
+    parser.add_argument("-j", "--jobs", type=int, default=None,
+                        help="worker slots (default: one per core; with --executor ray: per node)")
 
 
 def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
