@@ -24,9 +24,20 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-.venv/bin/pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+pip_install() {
+    local log
+    log=$(mktemp)
+    if ! .venv/bin/pip install -q --disable-pip-version-check "$@" >"$log" 2>&1; then
+        grep -v '^WARNING: Location' "$log" >&2 || true
+        rm -f "$log"
+        echo "[FAILURE] pip install $* failed" >&2
+        echo "[HINT] check the network to the package registry, then run scripts/setup.sh again" >&2
+        exit 2
+    fi
+    rm -f "$log"
+}
+pip_install --upgrade pip
 # Exact versions we tested live in constraints.txt; pyproject.toml holds the bounds.
-.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[model,train,docker,dev]" \
-    2>&1 | grep -v '^WARNING: Location' || true
+pip_install -c constraints.txt -e ".[model,train,docker,ray,parity,dev]"
 .venv/bin/cpagent --help >/dev/null
 echo "[SUCCESS] cpagent is ready: .venv/bin/cpagent" >&2
