@@ -46,7 +46,7 @@ import yaml
 from sandbox.backend import Backend, open_backend
 from sandbox.checkers.spec import CheckerSpec
 from sandbox.compile_cache import CompileCache
-from sandbox.compiler import COMPILE_LIMITS, CompileLimits, Compiled, compile_source
+from sandbox.compiler import COMPILE_LIMITS, Compiled, CompileLimits, compile_source
 from sandbox.errors import SandboxError
 from sandbox.languages.detect import language_for_path
 from sandbox.spec import FileSpec, RunResult, RunSpec
@@ -135,10 +135,35 @@ class Case:
 
 
 STAGES = ("run", "compile", "judge", "cli")
-REQUIREMENTS = ("victim", "previous_victim", "loopback_server", "unix_servers", "pid_isolation", "sentinel", "inherited_fds")
+REQUIREMENTS = (
+    "victim",
+    "previous_victim",
+    "loopback_server",
+    "unix_servers",
+    "pid_isolation",
+    "sentinel",
+    "inherited_fds",
+)
 FAULTS = ("missing_file", "broken_bwrap", "fake_bwrap")
-CASE_KEYS = {"description", "checks", "language", "stage", "limits", "stdin", "stdin_repeat", "runs", "expect",
-             "requires", "collect", "judge", "fault", "check_host_space", "backends", "compile_limits", "cli_args"}
+CASE_KEYS = {
+    "description",
+    "checks",
+    "language",
+    "stage",
+    "limits",
+    "stdin",
+    "stdin_repeat",
+    "runs",
+    "expect",
+    "requires",
+    "collect",
+    "judge",
+    "fault",
+    "check_host_space",
+    "backends",
+    "compile_limits",
+    "cli_args",
+}
 
 
 def _expect(data: dict[str, Any] | None, where: str) -> Expect:
@@ -193,12 +218,23 @@ def load_case(folder: Path) -> Case:
         raise ValueError(f"{folder.name}: unknown fault {fault!r}")
     repeat = data.get("stdin_repeat")
     case = Case(
-        name=folder.name, folder=folder, source_name=sources[0], language=language, stage=stage,
-        description=str(data.get("description", "")), checks=str(data.get("checks", "")), limits=limits,
-        steps=steps, requires=requires, collect=tuple(data.get("collect") or ()),
+        name=folder.name,
+        folder=folder,
+        source_name=sources[0],
+        language=language,
+        stage=stage,
+        description=str(data.get("description", "")),
+        checks=str(data.get("checks", "")),
+        limits=limits,
+        steps=steps,
+        requires=requires,
+        collect=tuple(data.get("collect") or ()),
         judge_tests=tuple((t["input"], t["answer"]) for t in judge.get("tests", ())),
-        output_file=judge.get("output_file"), interactor=judge.get("interactor"), fault=fault,
-        check_host_space=bool(data.get("check_host_space")), cli_args=tuple(data.get("cli_args") or ()),
+        output_file=judge.get("output_file"),
+        interactor=judge.get("interactor"),
+        fault=fault,
+        check_host_space=bool(data.get("check_host_space")),
+        cli_args=tuple(data.get("cli_args") or ()),
         stdin_repeat=(repeat["text"], int(repeat["times"])) if repeat else None,
         backends=tuple(data.get("backends") or BACKENDS),
         compile_limits=CompileLimits(**data["compile_limits"]) if data.get("compile_limits") else None,
@@ -271,7 +307,7 @@ class World:
         for key, value in {**self.placeholders, **(extra or {})}.items():
             text = text.replace(f"@@{key}@@", value)
         if "@@" in text:
-            raise ValueError(f"unknown placeholder in {text[text.index('@@'):][:40]!r}")
+            raise ValueError(f"unknown placeholder in {text[text.index('@@') :][:40]!r}")
         return text
 
 
@@ -284,8 +320,10 @@ def _host_ips() -> list[str]:
 def world() -> Iterator[World]:
     tag = uuid.uuid4().hex[:12]
     tmp = Path(tempfile.mkdtemp(prefix="cpagent-hostile-world-"))
-    markers = {k: f"HOSTILE-SECRET-{k.upper()}-{tag}".encode() for k in
-               ("tmp", "home", "checkout", "answers", "env", "fd", "dirfd", "victim", "checker")}
+    markers = {
+        k: f"HOSTILE-SECRET-{k.upper()}-{tag}".encode()
+        for k in ("tmp", "home", "checkout", "answers", "env", "fd", "dirfd", "victim", "checker")
+    }
     secret_tmp = tmp / "hostile-secret.txt"
     secret_home = Path.home() / f".cpagent-hostile-secret-{tag}.txt"
     secret_checkout = REPO / f".cpagent-hostile-secret-{tag}.txt"
@@ -321,15 +359,37 @@ def world() -> Iterator[World]:
         shadow = b""
     shadow_lines = tuple(line for line in shadow.splitlines() if b":" in line and len(line) > 8)
     placeholders = {
-        "SECRET_TMP": str(secret_tmp), "SECRET_HOME": str(secret_home), "SECRET_CHECKOUT": str(secret_checkout),
-        "ANSWERS": str(answers), "ANSWERS_DIR": str(answers_dir), "ANSWERS_TEXT": markers["answers"].decode() + "\n",
-        "HOME": str(Path.home()), "CHECKOUT": str(REPO), "HOST_TMP": str(tmp), "CHECKER": str(checker),
-        "PORT": str(tcp.address[1]), "HOST_IPS": " ".join(_host_ips()), "UNIX_SOCKET": str(tmp / "hostile.sock"),
-        "ABSTRACT": f"cpagent-hostile-{tag}", "RUNNER_PID": str(os.getpid()), "SENTINEL_PID": str(sentinel.pid),
+        "SECRET_TMP": str(secret_tmp),
+        "SECRET_HOME": str(secret_home),
+        "SECRET_CHECKOUT": str(secret_checkout),
+        "ANSWERS": str(answers),
+        "ANSWERS_DIR": str(answers_dir),
+        "ANSWERS_TEXT": markers["answers"].decode() + "\n",
+        "HOME": str(Path.home()),
+        "CHECKOUT": str(REPO),
+        "HOST_TMP": str(tmp),
+        "CHECKER": str(checker),
+        "PORT": str(tcp.address[1]),
+        "HOST_IPS": " ".join(_host_ips()),
+        "UNIX_SOCKET": str(tmp / "hostile.sock"),
+        "ABSTRACT": f"cpagent-hostile-{tag}",
+        "RUNNER_PID": str(os.getpid()),
+        "SENTINEL_PID": str(sentinel.pid),
     }
-    w = World(tmp=tmp, markers=markers, placeholders=placeholders, shadow_lines=shadow_lines, planted=planted,
-              checker=checker, checker_sha=hashlib.sha256(checker.read_bytes()).hexdigest(), tcp=tcp,
-              unix_path=unix_path, unix_abstract=unix_abstract, sentinel=sentinel, fds=fds)
+    w = World(
+        tmp=tmp,
+        markers=markers,
+        placeholders=placeholders,
+        shadow_lines=shadow_lines,
+        planted=planted,
+        checker=checker,
+        checker_sha=hashlib.sha256(checker.read_bytes()).hexdigest(),
+        tcp=tcp,
+        unix_path=unix_path,
+        unix_abstract=unix_abstract,
+        sentinel=sentinel,
+        fds=fds,
+    )
     _remove_pwned(_find_pwned())  # leftovers of an earlier, interrupted session
     try:
         yield w
@@ -366,7 +426,7 @@ def _proc_table() -> dict[int, tuple[int, str, bytes]]:
         stat = _proc_read(entry, "stat")
         if not stat:
             continue
-        rest = stat[stat.rfind(b")") + 2:].split()
+        rest = stat[stat.rfind(b")") + 2 :].split()
         table[int(entry)] = (int(rest[1]), rest[0].decode(), _proc_read(entry, "cmdline"))
     return table
 
@@ -433,9 +493,19 @@ def leftover_processes(mark: str, exempt: set[int]) -> tuple[dict[int, str], dic
 
 
 def _pwned_roots() -> list[tuple[Path, int]]:
-    return [(Path("/tmp"), 2), (Path("/var/tmp"), 2), (Path("/dev/shm"), 2), (Path.home(), 1), (REPO, 1),
-            (Path("/"), 0), (Path("/usr"), 0), (Path("/usr/bin"), 0), (Path("/usr/local/bin"), 0),
-            (Path("/etc"), 0), (Path("/var"), 0)]
+    return [
+        (Path("/tmp"), 2),
+        (Path("/var/tmp"), 2),
+        (Path("/dev/shm"), 2),
+        (Path.home(), 1),
+        (REPO, 1),
+        (Path("/"), 0),
+        (Path("/usr"), 0),
+        (Path("/usr/bin"), 0),
+        (Path("/usr/local/bin"), 0),
+        (Path("/etc"), 0),
+        (Path("/var"), 0),
+    ]
 
 
 def _find_pwned() -> list[Path]:
@@ -518,7 +588,9 @@ class Ctx:
     def pid_isolation(self, world: World) -> tuple[bool, str]:
         """Whether programs in this sandbox cannot signal the runner (probed once per backend)."""
         if self._pid_isolation is None:
-            probe = compile_source(self.backend, (SUPPORT / "pid_probe.c").read_text(), "c11", cache=self.cache)
+            probe = compile_source(
+                self.backend, (SUPPORT / "pid_probe.c").read_text(), "c11", cache=self.cache
+            )
             if not probe.ok:
                 self._pid_isolation = (False, f"the pid probe did not compile: {probe.message}")
             else:
@@ -532,11 +604,13 @@ class Ctx:
 def _open(name: str, slots: int | None = None) -> Backend:
     if name == "docker":
         try:
-            import docker  # noqa: F401
+            import docker
 
             docker.from_env(timeout=3).ping()
         except Exception as exc:  # noqa: BLE001 - any failure means no engine answers
-            pytest.skip(f"docker backend: no Docker engine answers on this machine ({type(exc).__name__}: {exc})")
+            pytest.skip(
+                f"docker backend: no Docker engine answers on this machine ({type(exc).__name__}: {exc})"
+            )
         try:
             return open_backend("docker", slots=slots)
         except SandboxError as exc:
@@ -565,7 +639,9 @@ def ctx_for(world: World) -> Iterator[Any]:
             cache = CompileCache(cache_dir)
             trivial = compile_source(backend, (SUPPORT / "trivial.c").read_text(), "c11", cache=cache)
             assert trivial.ok, f"{name}: the trivial program does not compile: {trivial.message}"
-            ctx = Ctx(name, backend, cache, cache_dir, trivial, Path(tempfile.mkdtemp(prefix="cpagent-hostile-in-")))
+            ctx = Ctx(
+                name, backend, cache, cache_dir, trivial, Path(tempfile.mkdtemp(prefix="cpagent-hostile-in-"))
+            )
             _precompile(ctx, world, pool)
             contexts[name] = ctx
         return contexts[name]
@@ -581,6 +657,7 @@ def ctx_for(world: World) -> Iterator[Any]:
 def _precompile(ctx: Ctx, world: World, pool: ThreadPoolExecutor) -> None:
     """Start compiling every run/judge case in the background (one compile at a time, so a hostile
     run never competes with more than one compiler for the two cores)."""
+
     def one(case: Case) -> Compiled:
         source = ctx.fill(world, case.source_path.read_text())
         with ctx.quiet:
@@ -610,7 +687,7 @@ class Watch:
     problems: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, world: World, ctx: Ctx, case: Case) -> "Watch":
+    def start(cls, world: World, ctx: Ctx, case: Case) -> Watch:
         world.tcp.connections = world.unix_path.connections = world.unix_abstract.connections = 0
         return cls(world, ctx, _tree_state(ctx.cache_dir), _host_space() if case.check_host_space else None)
 
@@ -632,11 +709,16 @@ class Watch:
             self.problems.append(f"{what}: RunResult.to_json() does not serialize: {exc}")
             dumped = b""
         if len(r.stdout) > spec.output_limit_bytes:
-            self.problems.append(f"{what}: kept {len(r.stdout)} bytes of stdout, over the {spec.output_limit_bytes} limit")
+            self.problems.append(
+                f"{what}: kept {len(r.stdout)} bytes of stdout, over the {spec.output_limit_bytes} limit"
+            )
         if len(r.stderr) > spec.stderr_limit_bytes:
-            self.problems.append(f"{what}: kept {len(r.stderr)} bytes of stderr, over the {spec.stderr_limit_bytes} cap")
-        self.secrets(what, r.stdout, r.stderr, r.message.encode(), dumped, *(data for _n, data in r.files),
-                     own=own)
+            self.problems.append(
+                f"{what}: kept {len(r.stderr)} bytes of stderr, over the {spec.stderr_limit_bytes} cap"
+            )
+        self.secrets(
+            what, r.stdout, r.stderr, r.message.encode(), dumped, *(data for _n, data in r.files), own=own
+        )
 
     def leftovers(self, what: str, mark: str | None) -> None:
         with self.ctx.quiet:
@@ -664,7 +746,9 @@ class Watch:
         """Host-side checks after the case, then the next run; returns every problem found."""
         pwned = _find_pwned()
         if pwned:
-            self.problems.append(f"files written outside the sandbox (or left by it): {[str(p) for p in pwned]}")
+            self.problems.append(
+                f"files written outside the sandbox (or left by it): {[str(p) for p in pwned]}"
+            )
             _remove_pwned(pwned)
         for path in self.world.planted:
             if not path.exists():
@@ -675,17 +759,24 @@ class Watch:
         changed = [p for p, st in self.cache_state.items() if p in after and after[p] != st]
         if changed:
             self.problems.append(f"compile-cache files were modified: {changed}")
-        for name, listener in (("127.0.0.1 TCP", self.world.tcp), ("Unix path", self.world.unix_path),
-                               ("abstract Unix", self.world.unix_abstract)):
+        for name, listener in (
+            ("127.0.0.1 TCP", self.world.tcp),
+            ("Unix path", self.world.unix_path),
+            ("abstract Unix", self.world.unix_abstract),
+        ):
             if listener.connections:
-                self.problems.append(f"the host's {name} server accepted {listener.connections} connection(s)")
+                self.problems.append(
+                    f"the host's {name} server accepted {listener.connections} connection(s)"
+                )
         if self.world.sentinel.poll() is not None:
             self.problems.append("the runner's sentinel process on the host was killed")
         if self.space is not None:
             for path, (free, inodes) in _host_space().items():
                 free0, inodes0 = self.space[path]
                 if free0 - free > HOST_SPACE_SLACK[0] or inodes0 - inodes > HOST_SPACE_SLACK[1]:
-                    self.problems.append(f"host {path} lost {(free0 - free) >> 20} MiB / {inodes0 - inodes} inodes")
+                    self.problems.append(
+                        f"host {path} lost {(free0 - free) >> 20} MiB / {inodes0 - inodes} inodes"
+                    )
         self._next_run()
         return self.problems
 
@@ -703,10 +794,13 @@ def _marked(spec: RunSpec, mark: str) -> RunSpec:
 
 def _run_spec(case: Case, compiled: Compiled, stdin: Path | None) -> RunSpec:
     lim = case.limits
-    overrides: dict[str, Any] = dict(
-        wall_time_s=lim.wall_s, output_limit_bytes=lim.output_bytes, tmpfs_mb=lim.tmpfs_mb,
-        file_size_limit_bytes=lim.file_size_bytes, collect=case.collect,
-    )
+    overrides: dict[str, Any] = {
+        "wall_time_s": lim.wall_s,
+        "output_limit_bytes": lim.output_bytes,
+        "tmpfs_mb": lim.tmpfs_mb,
+        "file_size_limit_bytes": lim.file_size_bytes,
+        "collect": case.collect,
+    }
     if lim.processes is not None:
         overrides["max_processes"] = lim.processes
     return compiled.run_spec(stdin=stdin, cpu_time_s=lim.cpu_s, memory_mb=lim.memory_mb, **overrides)
@@ -715,9 +809,11 @@ def _run_spec(case: Case, compiled: Compiled, stdin: Path | None) -> RunSpec:
 def _check_expect(what: str, e: Expect, r: RunResult, problems: list[str]) -> None:
     out = r.stdout
     if e.status and r.status.value not in e.status:
-        problems.append(f"{what}: status {r.status} (expected {'/'.join(e.status)}); message {r.message!r}, "
-                        f"exit {r.exit_code}, signal {r.signal}, cpu {r.cpu_s:.2f}s, wall {r.wall_s:.2f}s, "
-                        f"memory {r.memory_mb:.0f} MB, stdout {out[:300]!r}, stderr {r.stderr[:300]!r}")
+        problems.append(
+            f"{what}: status {r.status} (expected {'/'.join(e.status)}); message {r.message!r}, "
+            f"exit {r.exit_code}, signal {r.signal}, cpu {r.cpu_s:.2f}s, wall {r.wall_s:.2f}s, "
+            f"memory {r.memory_mb:.0f} MB, stdout {out[:300]!r}, stderr {r.stderr[:300]!r}"
+        )
     if e.wall_limited is not None and r.wall_limited != e.wall_limited:
         problems.append(f"{what}: wall_limited is {r.wall_limited}, expected {e.wall_limited}")
     for text in e.stdout_lacks:
@@ -727,7 +823,7 @@ def _check_expect(what: str, e: Expect, r: RunResult, problems: list[str]) -> No
     if e.stdout_equals is not None and out != e.stdout_equals.encode():
         problems.append(f"{what}: stdout {out[:200]!r}, expected {e.stdout_equals!r}")
     for key, bound in e.stdout_max:
-        for m in re.finditer(rb"^" + re.escape(key.encode()) + rb" (\d+)", out, re.M):
+        for m in re.finditer(rb"^" + re.escape(key.encode()) + rb" (\d+)", out, re.MULTILINE):
             if int(m.group(1)) > bound:
                 problems.append(f"{what}: {key} {int(m.group(1))} exceeds {bound}")
     if e.stdout_sha256 is not None and hashlib.sha256(out).hexdigest() != e.stdout_sha256:
@@ -748,8 +844,10 @@ def _check_expect(what: str, e: Expect, r: RunResult, problems: list[str]) -> No
 
 def _fail_if(problems: list[str], case: Case) -> None:
     if problems:
-        pytest.fail(f"{case.name} ({case.description}) is not contained:\n  - " + "\n  - ".join(problems),
-                    pytrace=False)
+        pytest.fail(
+            f"{case.name} ({case.description}) is not contained:\n  - " + "\n  - ".join(problems),
+            pytrace=False,
+        )
 
 
 # -- the stages ----------------------------------------------------------------------------------------------
@@ -769,8 +867,12 @@ def _stage_run(case: Case, ctx: Ctx, world: World) -> list[str]:
     if "pid_isolation" in case.requires:
         isolated, detail = ctx.pid_isolation(world)
         if not isolated:
-            return [f"not run: programs in this sandbox can reach the runner's pid, so this case would "
-                    f"signal host processes ({detail})"]
+            return [
+                (
+                    "not run: programs in this sandbox can reach the runner's pid, so this case would "
+                    f"signal host processes ({detail})"
+                )
+            ]
     victim_spec: RunSpec | None = None
     victim_mark = f"hostile-mark-{uuid.uuid4().hex}"
     backend = ctx.backend
@@ -803,8 +905,16 @@ def _victim_spec(ctx: Ctx, world: World, *, nap: bool) -> RunSpec:
     return victim.run_spec(cpu_time_s=1.0, memory_mb=64, wall_time_s=4.0).with_(files=victim.files + files)
 
 
-def _run_steps(case: Case, ctx: Ctx, world: World, watch: "Watch", compiled: Compiled, backend: Backend,
-               victim_spec: RunSpec | None, victim_mark: str) -> None:
+def _run_steps(
+    case: Case,
+    ctx: Ctx,
+    world: World,
+    watch: Watch,
+    compiled: Compiled,
+    backend: Backend,
+    victim_spec: RunSpec | None,
+    victim_mark: str,
+) -> None:
     for i, step in enumerate(case.steps):
         what = f"run {i + 1}" if len(case.steps) > 1 else "run"
         text = _stdin_text(case, step, ctx, world)
@@ -815,8 +925,9 @@ def _run_steps(case: Case, ctx: Ctx, world: World, watch: "Watch", compiled: Com
             victim_result, result = backend.run_batch([victim_spec, spec])
             watch.result("victim run", victim_spec, victim_result, own=("victim",))
             if victim_result.status is not Status.OK:
-                watch.problems.append(f"the concurrent victim run was disturbed: {victim_result.status} "
-                                      f"{victim_result.message}")
+                watch.problems.append(
+                    f"the concurrent victim run was disturbed: {victim_result.status} {victim_result.message}"
+                )
             watch.leftovers("victim run", victim_mark)
         else:
             result = backend.run(spec)
@@ -828,12 +939,15 @@ def _run_steps(case: Case, ctx: Ctx, world: World, watch: "Watch", compiled: Com
 def _stage_compile(case: Case, ctx: Ctx, world: World) -> list[str]:
     watch = Watch.start(world, ctx, case)
     source = ctx.fill(world, case.source_path.read_text())
-    compiled = compile_source(ctx.backend, source, case.language, cache=ctx.cache,
-                              limits=case.compile_limits or COMPILE_LIMITS)
+    compiled = compile_source(
+        ctx.backend, source, case.language, cache=ctx.cache, limits=case.compile_limits or COMPILE_LIMITS
+    )
     e = case.steps[0].expect
     if e.compile_status and compiled.status.value not in e.compile_status:
-        watch.problems.append(f"compile: status {compiled.status} (expected {'/'.join(e.compile_status)}): "
-                              f"{compiled.message[:500]!r}")
+        watch.problems.append(
+            f"compile: status {compiled.status} (expected {'/'.join(e.compile_status)}): "
+            f"{compiled.message[:500]!r}"
+        )
     for name in ("message", "warnings"):
         text = getattr(compiled, name)
         if len(text) > MESSAGE_BOUND:
@@ -847,8 +961,10 @@ def _stage_compile(case: Case, ctx: Ctx, world: World) -> list[str]:
 def _judge_tests(case: Case, world: World) -> list[Any]:
     from sandbox.judge import JudgeTest
 
-    return [JudgeTest(name=f"t{i + 1}", input=world.fill(inp).encode(), answer=world.fill(ans).encode())
-            for i, (inp, ans) in enumerate(case.judge_tests)]
+    return [
+        JudgeTest(name=f"t{i + 1}", input=world.fill(inp).encode(), answer=world.fill(ans).encode())
+        for i, (inp, ans) in enumerate(case.judge_tests)
+    ]
 
 
 def _broken_native(ctx: Ctx, bwrap: str) -> Backend:
@@ -870,8 +986,10 @@ def _stage_judge(case: Case, ctx: Ctx, world: World) -> list[str]:
     watch = Watch.start(world, ctx, case)
     backend = ctx.backend
     if case.fault == "missing_file":
-        compiled = dataclasses.replace(compiled, files=compiled.files + (
-            FileSpec("data.bin", source=world.tmp / "hostile-missing" / "data.bin"),))
+        compiled = dataclasses.replace(
+            compiled,
+            files=compiled.files + (FileSpec("data.bin", source=world.tmp / "hostile-missing" / "data.bin"),),
+        )
     elif case.fault in ("broken_bwrap", "fake_bwrap"):
         tool = str(world.tmp / "no-such-bwrap") if case.fault == "broken_bwrap" else "/bin/true"
         backend = _broken_native(ctx, tool)
@@ -879,19 +997,37 @@ def _stage_judge(case: Case, ctx: Ctx, world: World) -> list[str]:
         judge = Judge(backend, cache=ctx.cache)
         interactor = None
         if case.interactor is not None:
-            interactor = (ctx.fill(world, (case.folder / case.interactor).read_text()),
-                          language_for_path(case.interactor) or "c11")
-        report = judge.judge_compiled(compiled, _judge_tests(case, world), checker=CheckerSpec(),
-                                      time_limit_s=case.limits.cpu_s, memory_mb=case.limits.memory_mb,
-                                      output_file=case.output_file, interactor=interactor)
+            interactor = (
+                ctx.fill(world, (case.folder / case.interactor).read_text()),
+                language_for_path(case.interactor) or "c11",
+            )
+        report = judge.judge_compiled(
+            compiled,
+            _judge_tests(case, world),
+            checker=CheckerSpec(),
+            time_limit_s=case.limits.cpu_s,
+            memory_mb=case.limits.memory_mb,
+            output_file=case.output_file,
+            interactor=interactor,
+        )
     finally:
         if backend is not ctx.backend:
             backend.close()
     e = case.steps[0].expect
     if e.verdict and report.verdict.value not in e.verdict:
-        runs = [(t.name, t.verdict.value, t.run.status.value if t.run else None, t.run.message if t.run else "",
-                 t.checker_message) for t in report.tests]
-        watch.problems.append(f"judge: verdict {report.verdict} (expected {'/'.join(e.verdict)}); tests {runs}")
+        runs = [
+            (
+                t.name,
+                t.verdict.value,
+                t.run.status.value if t.run else None,
+                t.run.message if t.run else "",
+                t.checker_message,
+            )
+            for t in report.tests
+        ]
+        watch.problems.append(
+            f"judge: verdict {report.verdict} (expected {'/'.join(e.verdict)}); tests {runs}"
+        )
     try:
         watch.secrets("judge report", json.dumps(report.to_json()).encode())
     except (TypeError, ValueError) as exc:
@@ -906,31 +1042,53 @@ def _stage_judge(case: Case, ctx: Ctx, world: World) -> list[str]:
 def _cli_backend_flag(command: str, backend: str) -> list[str]:
     if backend == "native":
         return []
-    help_text = subprocess.run([sys.executable, "-m", "agent", command, "--help"], capture_output=True, text=True,
-                               cwd=REPO, check=False).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "agent", command, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    ).stdout
     if "--backend" not in help_text:
-        pytest.skip(f"`cpagent {command}` has no --backend option, so its text output is only checked on native")
+        pytest.skip(
+            f"`cpagent {command}` has no --backend option, so its text output is only checked on native"
+        )
     return ["--backend", backend]
 
 
 def _stage_cli(case: Case, ctx: Ctx, world: World) -> list[str]:
     args = [a.format(source=case.source_path, folder=case.folder) for a in case.cli_args] or [
-        "run", str(case.source_path), "--time-limit", str(case.limits.cpu_s),
-        "--memory-limit", str(case.limits.memory_mb)]
+        "run",
+        str(case.source_path),
+        "--time-limit",
+        str(case.limits.cpu_s),
+        "--memory-limit",
+        str(case.limits.memory_mb),
+    ]
     command = f"cpagent {args[0]}"
     flag = _cli_backend_flag(args[0], ctx.name)
     watch = Watch.start(world, ctx, case)
-    proc = subprocess.run([sys.executable, "-m", "agent", *args, *flag], capture_output=True, cwd=REPO, timeout=120,
-                          check=False, env={**os.environ, "TERM": "xterm-256color"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "agent", *args, *flag],
+        capture_output=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
     shown = proc.stdout + proc.stderr
     e = case.steps[0].expect
     if proc.returncode not in e.cli_exit:
-        watch.problems.append(f"`{command}` exited {proc.returncode} (expected {e.cli_exit}): {shown[-500:]!r}")
+        watch.problems.append(
+            f"`{command}` exited {proc.returncode} (expected {e.cli_exit}): {shown[-500:]!r}"
+        )
     for raw in e.cli_output_lacks_bytes:
         if raw in shown:
             at = shown.index(raw)
-            watch.problems.append(f"`{command}` printed the raw byte(s) {raw!r} to the terminal: "
-                                  f"...{shown[max(0, at - 40):at + 40]!r}...")
+            watch.problems.append(
+                f"`{command}` printed the raw byte(s) {raw!r} to the terminal: "
+                f"...{shown[max(0, at - 40) : at + 40]!r}..."
+            )
     watch.secrets("cli output", shown)
     return watch.finish(case)
 
@@ -947,7 +1105,7 @@ def test_hostile(case: Case, ctx: Ctx, world: World) -> None:
     _fail_if(problems, case)
 
 
-# -- the suite itself ------------------------------------------------------------------------------------------
+# -- the suite itself ---------------------------------------------------------------------------------
 
 
 def test_every_case_folder_is_valid_and_documented() -> None:

