@@ -275,7 +275,7 @@ def test_crashed_slot_is_rebuilt_and_no_result_is_invented(bins: dict[str, Path]
         os.kill(slot.pid, signal.SIGKILL)  # the slot's bwrap dies while idle
         slot._proc.wait()
         lost = backend._run_once(spec)
-        assert lost.status is Status.IE and "failed" in lost.message
+        assert lost.status is Status.IE and lost.message
         again = backend.run(spec)  # a new slot serves the retry
         assert (again.status, again.exit_code) == (Status.RE, 3)
         assert backend.pool._idle[0].pid != slot.pid

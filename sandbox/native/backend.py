@@ -1,9 +1,12 @@
 """The `native` backend: bubblewrap + cgroups + seccomp on a plain Linux machine, no daemon needed.
 
-Fast path (default): warm worker slots, each a long-lived bwrap sandbox with the runner inside, built
-once and reused; every run forks from the runner into fresh namespaces and tmpfs. Python programs
-run in the runner's warm interpreter (the zygote). Simple path (`warm=False`, or
-CPAGENT_SANDBOX_WARM=0): one bwrap sandbox per run, started and torn down around it.
+Fast path (default): warm worker slots, each a long-lived bwrap sandbox with the runner inside
+(runner.py), built once and reused. For every run the runner has already made a *standby*: the run's
+init B (fresh PID and mount namespaces, fresh tmpfs) and its program process C, already inside the
+run's cgroups. The host sends the run straight to C (which writes the files, confines itself and
+starts the program: the compiled exec helper for binaries, the warm interpreter for Python, the
+zygote) and the limits to B (which watches and reports straight back). Simple path (`warm=False`,
+or CPAGENT_SANDBOX_WARM=0): one bwrap sandbox per run, started and torn down around it.
 
 Fail closed: when bubblewrap/user namespaces, cgroups or seccomp are missing, constructing the
 backend raises UnsafeSandboxError naming what to install, unless the user passed insecure=True.
@@ -289,11 +292,15 @@ class NativeBackend(Backend):
                 baseline = cg.start_measuring() if cg is not None else 0.0
                 b_req["cpu_base"] = baseline  # what the standby used while waiting is not the program's
                 b_req["t0"] = time.monotonic()
-                if standby.kind == "helper":
-                    standby.send(standby.exec_sock, {}, [], c_fds, raw=helper_request(c_req, c_blobs))
-                else:
-                    standby.send(standby.exec_sock, c_req, c_blobs, c_fds)
-                standby.send(standby.watch_sock, b_req, [], b_fds)
+                try:
+                    if standby.kind == "helper":
+                        standby.send(standby.exec_sock, {}, [], c_fds, raw=helper_request(c_req, c_blobs))
+                    else:
+                        standby.send(standby.exec_sock, c_req, c_blobs, c_fds)
+                    standby.send(standby.watch_sock, b_req, [], b_fds)
+                except OSError as exc:  # the standby died; the slot's runner is fine
+                    return RunResult(Status.IE, backend=self.name,
+                                     message=f"the run's process ended before the program started: {exc}")
                 if self.warm:
                     self._prepare(slot, spec)  # the next run's standby is made while this one runs
             except (SlotBroken, OSError) as exc:

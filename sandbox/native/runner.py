@@ -294,10 +294,6 @@ def zygote_plan(req, executable=None):
             "encoding": encoding, "errors": errors}
 
 
-def zygote_serves(req):
-    return zygote_plan(req) is not None
-
-
 def zygote_run(plan, env):
     """Run a Python program in this (forked) interpreter as `python3 script args` would."""
     import io
@@ -739,7 +735,7 @@ def main():
     if init.get("zygote", True):
         zygote_preload()
     import gc
-    import resource  # noqa: F401 - imported once here, not in every run
+    import resource  # noqa: F401  (imported once here, not in every run)
 
     # Every run forks from this process: keep the collector from walking (and so copying) the
     # whole inherited heap in each child.

@@ -18,7 +18,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from sandbox.native.bwrap import SlotMounts, slot_argv
@@ -234,7 +233,3 @@ class Slot:
     @property
     def pid(self) -> int:
         return self._proc.pid
-
-
-def runner_path() -> Path:
-    return Path(str(resources.files("sandbox.native").joinpath("runner.py")))
