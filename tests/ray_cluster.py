@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 RAY = Path(sys.executable).with_name("ray")
-STOP_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 5.0
 
 
 def free_port() -> int:
@@ -71,9 +71,17 @@ class LocalCluster:
             cmd.append(f"--temp-dir={self.tmp / 'ray'}")
         return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
 
-    def add_worker(self, cpus: int = 1) -> subprocess.Popen[bytes]:
-        proc = self._start_node([f"--address={self.address}"], cpus, f"worker{len(self.workers)}")
+    def add_worker(self, cpus: int = 1, timeout_s: float = 180.0) -> subprocess.Popen[bytes]:
+        """Start a worker node and wait until it says it runs (nodes started together can time out)."""
+        name = f"worker{len(self.workers)}"
+        proc = self._start_node([f"--address={self.address}"], cpus, name)
         self.workers.append(proc)
+        log = self.tmp / f"{name}.log"
+        deadline = time.monotonic() + timeout_s
+        while b"Ray runtime started" not in log.read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Ray worker node did not start:\n{self.logs()}")
+            time.sleep(0.2)
         return proc
 
     def wait_for_nodes(self, count: int, timeout_s: float = 180.0) -> None:
