@@ -449,10 +449,14 @@ class RayBackend(Backend):
                 actor = actor_class.options(
                     scheduling_strategy=NodeAffinitySchedulingStrategy(node.node_id, soft=False)).remote(insecure)
                 started.append(_Slot(actor, node.node_id))
+        refs = [s.actor.node_id.remote() for s in started]
+        done, _ = ray.wait(refs, num_returns=len(refs), timeout=PROBE_TIMEOUT_S) if refs else ([], [])
         ready = []
-        for slot, ref in [(s, s.actor.node_id.remote()) for s in started]:
+        for slot, ref in zip(started, refs):
             try:
-                ray.get(ref, timeout=PROBE_TIMEOUT_S)
+                if ref not in done:
+                    raise TimeoutError("the slot did not start in time")
+                ray.get(ref)
                 ready.append(slot)
             except Exception:  # noqa: BLE001 - a slot that cannot start is left out, the others run
                 ray.kill(slot.actor, no_restart=True)
@@ -460,7 +464,10 @@ class RayBackend(Backend):
 
     # -- runs --------------------------------------------------------------------------------------------
     def _call(self, method: str, specs: tuple[RunSpec, ...], timeout_s: float) -> Any:
-        """Send one call to a slot; on a lost slot, send it again elsewhere. None when all attempts failed."""
+        """Send one call to an idle slot; on a lost slot, send it again to a slot elsewhere.
+
+        Returns the one reply taken, or an IE result after NODE_ATTEMPTS lost slots; raises SandboxError
+        when no slot is left at all."""
         ray = self._ray
         try:
             blobs = self.blobs.for_specs(*specs)
