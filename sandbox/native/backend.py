@@ -188,6 +188,7 @@ class NativeBackend(Backend):
                                  helper=helper_binary() if _env_flag("CPAGENT_SANDBOX_HELPER", True) else None)
         self.pool = SlotPool(self.config, self.slots)
         self._remover = ThreadPoolExecutor(max_workers=1, thread_name_prefix="native-cgroup-remover")
+        self._preparer = ThreadPoolExecutor(max_workers=self.slots + 2, thread_name_prefix="native-standby")
 
     # -- one run ------------------------------------------------------------------------------------
     def _run_once(self, spec: RunSpec) -> RunResult:
@@ -266,6 +267,9 @@ class NativeBackend(Backend):
                 b_req["relay_fd"] = len(b_fds)
                 b_fds.append(relay_fd)
             try:
+                pending, slot.pending = slot.pending, None
+                if pending is not None:
+                    pending.result()  # the standby asked for at the end of the previous run
                 if not slot.prepared:
                     self._prepare(slot, spec)
                 standby = slot.take_standby()
@@ -302,7 +306,9 @@ class NativeBackend(Backend):
                     return RunResult(Status.IE, backend=self.name,
                                      message=f"the run's process ended before the program started: {exc}")
                 if self.warm:
-                    self._prepare(slot, spec)  # the next run's standby is made while this one runs
+                    # The next run's standby is made while this one runs, from another thread: creating
+                    # a cgroup waits on the kernel's cgroup lock, held while a process joins one.
+                    slot.pending = self._preparer.submit(self._prepare, slot, spec)
             except (SlotBroken, OSError) as exc:
                 slot.kill()
                 return RunResult(Status.IE, backend=self.name, message=f"sandbox slot failed: {exc}")
@@ -452,6 +458,7 @@ class NativeBackend(Backend):
 
     def close(self) -> None:
         super().close()
+        self._preparer.shutdown(wait=True)
         self.pool.close()
         self._remover.shutdown(wait=True)
         if self.cgroups is not None:

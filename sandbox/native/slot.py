@@ -112,6 +112,7 @@ class Slot:
         self.runs = 0
         self.next_cgroup: Any = None  # the cgroup the runner's standby process already sits in
         self.prepared = False  # a standby was asked for and not yet taken
+        self.pending: Any = None  # a Future: the standby being asked for in the background
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._log = tempfile.TemporaryFile(prefix="cpagent-slot-")
         runner_fd = os.memfd_create("cpagent-runner", 0)
