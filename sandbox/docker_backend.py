@@ -26,7 +26,7 @@ from typing import Any
 
 from sandbox.backend import Backend, register_backend
 from sandbox.errors import SandboxError
-from sandbox.spec import MiB, RunResult, RunSpec
+from sandbox.spec import RunResult, RunSpec
 from sandbox.verdict import Status
 
 DEFAULT_IMAGE = "cpagent-sandbox"
