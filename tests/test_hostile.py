@@ -594,7 +594,9 @@ class Ctx:
             if not probe.ok:
                 self._pid_isolation = (False, f"the pid probe did not compile: {probe.message}")
             else:
-                r = self.backend.run(probe.run_spec(stdin=self.stdin_file(f"{os.getpid()}\n")))
+                r = self.backend.run(
+                    probe.run_spec(stdin=self.stdin_file(f"{os.getpid()}\n"), wall_time_s=10.0)
+                )
                 m = re.search(rb"KILL0 (-?\d+) (\d+)", r.stdout)
                 ok = r.status is Status.OK and m is not None and m.group(1) == b"-1"
                 self._pid_isolation = (ok, f"probe: {r.status} {r.stdout[:200]!r}")
@@ -781,7 +783,8 @@ class Watch:
         return self.problems
 
     def _next_run(self) -> None:
-        spec = self.ctx.trivial.run_spec(cpu_time_s=1.0, memory_mb=64)
+        # A generous wall limit: other work shares this machine; a hang still ends the run.
+        spec = self.ctx.trivial.run_spec(cpu_time_s=1.0, memory_mb=64, wall_time_s=10.0)
         r = self.ctx.backend.run(spec)
         if r.status is not Status.OK or r.stdout != b"ok\n":
             self.problems.append(f"the next run is affected: {r.status} {r.stdout[:100]!r} {r.message}")
