@@ -49,61 +49,43 @@ def cpagent(*args: str) -> None:
     print(f"  ({time.monotonic() - t0:.0f} s)", flush=True)
 
 
-def measure(checkpoint: Path, heldout: Path, n: int, max_new_tokens: int, seed: int) -> dict:
-    """Samples per held-back problem; share compiling (not CE) and passing every public test (AC)."""
-    from policy_model import JaxPolicy, PolicyPrompt, SampleOptions
+def measure(checkpoint: Path, heldout: Path, n: int, max_new_tokens: int, prompt_tokens: int, seed: int) -> dict:
+    """Samples per held-back problem; share compiling (not CE) and passing every public test (AC).
+
+    The prompt is the one fine-tuning trained on (`pretrain.solve_prompt`: metadata, statement, examples,
+    CORRECT SOLUTION, an open fence), cut to its last `prompt_tokens` tokens as in training.
+    """
+    from policy_model import Sampler, SamplingParams, extract_code, load_checkpoint
+    from pretrain import read_problems, solve_prompt
     from sandbox import open_backend
     from sandbox.checkers import CheckerSpec
     from sandbox.judge import Judge, JudgeTest
 
-    policy = JaxPolicy(checkpoint)
-    rows = [json.loads(line) for line in heldout.open(encoding="utf-8")]
+    ckpt = load_checkpoint(checkpoint)
+    sampler = Sampler(ckpt.model, ckpt.tokenizer, batch_size=n)
+    params = SamplingParams(temperature=0.6, top_k=64, top_p=0.95, max_new_tokens=max_new_tokens, stop=("\n```",))
     total = compiled = passed = solved = 0
     t0 = time.monotonic()
     with open_backend("native") as backend:
         judge = Judge(backend)
-        for row in rows:
-            prompt = PolicyPrompt(
-                statement=row["statement"],
-                name=row["name"],
-                problem_id=row["id"],
-                language="c99",
-                rating=row.get("rating"),
-                tags=tuple(row.get("tags") or ()),
-                examples=tuple((t["input"], t["output"]) for t in row["public_tests"]),
-                time_limit_s=row.get("time_limit_s"),
-                memory_mb=row.get("memory_mb"),
-            )
-            opts = SampleOptions(temperature=0.6, batch_size=n, max_new_tokens=max_new_tokens, seed=seed)
-            programs = [(c.code, "c99") for c in policy.sample(prompt, n, opts)]
-            tests = [
-                JudgeTest(f"{i + 1:02d}", t["input"].encode(), t["output"].encode())
-                for i, t in enumerate(row["public_tests"])
-            ]
-            reports = judge.judge_many(
-                programs,
-                tests,
-                checker=CheckerSpec("tokens"),
-                time_limit_s=2.0 * (row.get("time_limit_s") or 1.0),
-                memory_mb=256,
-                stop_at_first_failure=True,
-                wall_time_s=20.0,
-            )
+        for k, problem in enumerate(read_problems(heldout)):
+            ids = ckpt.tokenizer.encode(solve_prompt(problem, "c99"), add_bos=True)[-prompt_tokens:]
+            samples = sampler.sample_batch(ids, params, seed=seed + k)
+            programs = [(extract_code(s.text, "c99", open_fence=True).code, "c99") for s in samples]
+            tests = [JudgeTest(f"{i + 1:02d}", inp.encode(), out.encode())
+                     for i, (inp, out) in enumerate(problem.examples)]
+            reports = judge.judge_many(programs, tests, checker=CheckerSpec("tokens"),
+                                       time_limit_s=2.0 * (problem.time_limit_s or 1.0), memory_mb=256,
+                                       stop_at_first_failure=True, wall_time_s=20.0)
             verdicts = [r.verdict.value for r in reports]
             total += len(verdicts)
             compiled += sum(v != "CE" for v in verdicts)
             passed += sum(v == "AC" for v in verdicts)
             solved += any(v == "AC" for v in verdicts)
-            print(f"  {row['id']}: {' '.join(verdicts)}", flush=True)
-    return {
-        "checkpoint": str(checkpoint),
-        "problems": len(rows),
-        "samples": total,
-        "compile_share": compiled / max(total, 1),
-        "pass_public_share": passed / max(total, 1),
-        "problems_with_a_passing_sample": solved,
-        "seconds": round(time.monotonic() - t0, 1),
-    }
+            print(f"  {problem.problem_id}: {' '.join(verdicts)}", flush=True)
+    return {"checkpoint": str(checkpoint), "problems": k + 1, "samples": total,
+            "compile_share": compiled / max(total, 1), "pass_public_share": passed / max(total, 1),
+            "problems_with_a_passing_sample": solved, "seconds": round(time.monotonic() - t0, 1)}
 
 
 def main() -> None:
@@ -208,7 +190,8 @@ def main() -> None:
     results = {}
     for name in ("pretrain", "finetune"):
         print(f"measuring the {name} policy on {args.held_back} held-back problems")
-        results[name] = measure(work / name / "policy", heldout, args.samples, args.max_new_tokens, seed=0)
+        results[name] = measure(work / name / "policy", heldout, args.samples, args.max_new_tokens,
+                                prompt_tokens=ft_cfg["finetune"]["statement_tokens"], seed=0)
     (work / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
     print(f"total {time.monotonic() - t_start:.0f} s")

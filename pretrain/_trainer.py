@@ -142,9 +142,11 @@ def build_model(cfg: TrainConfig) -> tuple[Any, Tokenizer, dict[str, Any] | None
             "the config names no tokenizer", hint="train one: cpagent tokenizer train CORPUS -o tok.model"
         )
     tokenizer = Tokenizer.load(cfg.tokenizer)
+    # The preset's max_seq_len is what the sampler will accept later (RoPE has no learned positions);
+    # it is raised only when training sequences are longer.
     overrides = {
         "vocab_size": tokenizer.vocab_size,
-        "max_seq_len": max(cfg.data.seq_len, 1024),
+        "max_seq_len": max(cfg.data.seq_len, preset(cfg.model).max_seq_len),
         **cfg.model_overrides,
         "dtype": "float32",
     }
