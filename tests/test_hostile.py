@@ -48,6 +48,7 @@ from sandbox.checkers.spec import CheckerSpec
 from sandbox.compile_cache import CompileCache
 from sandbox.compiler import COMPILE_LIMITS, Compiled, CompileLimits, compile_source
 from sandbox.errors import SandboxError
+from sandbox.languages import get_language
 from sandbox.languages.detect import language_for_path
 from sandbox.spec import FileSpec, RunResult, RunSpec
 from sandbox.verdict import Status, Verdict
@@ -666,7 +667,11 @@ def _precompile(ctx: Ctx, world: World, pool: ThreadPoolExecutor) -> None:
             return compile_source(ctx.backend, source, case.language, cache=ctx.cache)
 
     for case in CASES:
-        if case.stage in ("run", "judge") and ctx.name in case.backends:
+        if (
+            case.stage in ("run", "judge")
+            and ctx.name in case.backends
+            and get_language(case.language).available()
+        ):
             ctx.pending[case.name] = pool.submit(one, case)
 
 
@@ -1104,6 +1109,8 @@ STAGE_RUNNERS = {"run": _stage_run, "compile": _stage_compile, "judge": _stage_j
 def test_hostile(case: Case, ctx: Ctx, world: World) -> None:
     if ctx.name not in case.backends:
         pytest.skip(f"{case.name} applies to {', '.join(case.backends)} only")
+    if not get_language(case.language).available():
+        pytest.skip(f"{case.language} is not installed on this machine ({case.name} needs it)")
     problems = STAGE_RUNNERS[case.stage](case, ctx, world)
     _fail_if(problems, case)
 
