@@ -626,6 +626,7 @@ def ctx_for(world: World) -> Iterator[Any]:
     contexts: dict[str, Ctx] = {}
     skipped: dict[str, str] = {}
     opened: list[Backend] = []
+    scratch: list[Path] = []  # removed at the end, whatever happened
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hostile-precompile")
 
     def get(name: str) -> Ctx:
@@ -639,12 +640,12 @@ def ctx_for(world: World) -> Iterator[Any]:
                 raise
             opened.append(backend)
             cache_dir = Path(tempfile.mkdtemp(prefix=f"cpagent-hostile-cache-{name}-"))
+            stdin_dir = Path(tempfile.mkdtemp(prefix="cpagent-hostile-in-"))
+            scratch.extend((cache_dir, stdin_dir))
             cache = CompileCache(cache_dir)
             trivial = compile_source(backend, (SUPPORT / "trivial.c").read_text(), "c11", cache=cache)
             assert trivial.ok, f"{name}: the trivial program does not compile: {trivial.message}"
-            ctx = Ctx(
-                name, backend, cache, cache_dir, trivial, Path(tempfile.mkdtemp(prefix="cpagent-hostile-in-"))
-            )
+            ctx = Ctx(name, backend, cache, cache_dir, trivial, stdin_dir)
             _precompile(ctx, world, pool)
             contexts[name] = ctx
         return contexts[name]
@@ -653,8 +654,7 @@ def ctx_for(world: World) -> Iterator[Any]:
     pool.shutdown(wait=True, cancel_futures=True)
     for backend in opened:
         backend.close()
-    for ctx in contexts.values():
-        subprocess.run(["rm", "-rf", str(ctx.cache_dir), str(ctx.stdin_dir)], check=False)
+    subprocess.run(["rm", "-rf", *map(str, scratch)], check=False)
 
 
 def _precompile(ctx: Ctx, world: World, pool: ThreadPoolExecutor) -> None:
