@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = statistics.mean(f.inputs.get(mode, 0) for f in used) if used else 0
         print(f"{mode:10} {dist:>14.1%} {coh:>9.1%} {runs:>13.1f} {wall:>15.2f} {kept:>12.1f}")
     if table:
-        print("\ncost growth (first 5 problems, distinct variants of their submissions):")
+        print(f"\ncost growth (first {min(5, len(clean))} problems, distinct variants of their submissions):")
         for line in table:
             print(f"  {line['candidates']:4} candidates: {line['runs_per_problem']:8.1f} runs, "
                   f"{line['wall_s_per_problem']:6.2f} s per problem")
