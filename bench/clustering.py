@@ -92,7 +92,7 @@ def survivors(backend: Backend, row: dict[str, Any], problem: ClusteringProblem)
     return out
 
 
-def measure(backend: Backend, row: dict[str, Any], seed: int) -> ProblemFigures:
+def measure(backend: Backend, row: dict[str, Any], seed: int, params: dict[str, Any] | None = None) -> ProblemFigures:
     problem = problem_of(row)
     fig = ProblemFigures(row["id"])
     pool = survivors(backend, row, problem)
@@ -104,7 +104,8 @@ def measure(backend: Backend, row: dict[str, Any], seed: int) -> ProblemFigures:
         return fig
     hidden = [t["input"] for t in row["hidden_tests"]]
     for mode in MODES:
-        model = BehaviourClustering(backend=backend, seed=seed, max_rounds=0 if mode == "none" else 6)
+        model = BehaviourClustering(backend=backend, seed=seed, max_rounds=0 if mode == "none" else 6,
+                                    **(params if mode == "generated" else {}))
         model.fit(cands, problem, inputs=hidden if mode == "hidden" else None)
         clusters = [set(c.members) for c in model.clusters_]
         with_acc = [c for c in clusters if c & accepted]
@@ -148,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--insecure", action="store_true", help="allow the unsafe backend (development only)")
     parser.add_argument("--growth", default="", help="pool sizes for the cost-growth table, e.g. 5,10,20,40")
     parser.add_argument("--json", type=Path, help="write per-problem figures here")
+    parser.add_argument("--min-agreement", type=float, default=0.0,
+                        help="BehaviourClustering(min_agreement=...) for the generated inputs (0: off)")
     args = parser.parse_args(argv)
 
     rows = [json.loads(line) for line in args.data.open()]
@@ -159,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[ProblemFigures] = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            for fig in pool.map(lambda r: measure(backend, r, args.seed), clean):
+            params = {"min_agreement": args.min_agreement}
+            for fig in pool.map(lambda r: measure(backend, r, args.seed, params), clean):
                 figures.append(fig)
                 print(f"{fig.id:10} acc {fig.accepted} rej {fig.rejected} | distinguished "
                       + " ".join(f"{m}={fig.distinguished.get(m, 0)}" for m in MODES)

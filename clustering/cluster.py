@@ -45,6 +45,8 @@ class BehaviourClustering:
         time_factor: runs get the problem's time limit times this (a slow machine must not split
             correct programs into OK and TLE).
         max_failure_share: drop an input when more than this share of programs fail on it.
+        min_agreement: drop an input when its most common outcome covers less than this share of
+            the programs (0: off; an experiment, see docs/clustering.md).
         generator: sizes of structure-generated inputs.
         policy: optional policy for model-written generators (`PolicyLike`).
         model: how many model generators and seeds.
@@ -57,7 +59,7 @@ class BehaviourClustering:
 
     def __init__(self, *, backend: Backend | None = None, backend_name: str = "native", seed: int = 0,
                  inputs_per_round: int = 16, max_rounds: int = 6, patience: int = 2, time_factor: float = 2.0,
-                 max_failure_share: float = 0.5, generator: GeneratorConfig = GeneratorConfig(),
+                 max_failure_share: float = 0.5, min_agreement: float = 0.0, generator: GeneratorConfig = GeneratorConfig(),
                  policy: PolicyLike | None = None, model: ModelGeneratorConfig = ModelGeneratorConfig(),
                  validator: tuple[str, str] | None = None, ask_validator: bool = False, max_distinctions: int = 3,
                  cache: Any = None) -> None:
@@ -69,6 +71,7 @@ class BehaviourClustering:
         self.patience = patience
         self.time_factor = time_factor
         self.max_failure_share = max_failure_share
+        self.min_agreement = min_agreement
         self.generator = generator
         self.policy = policy
         self.model = model
@@ -170,7 +173,7 @@ class BehaviourClustering:
                 for j, item in enumerate(batch):
                     results = [matrix[i][j] for i in range(len(runnable))]
                     column = self._column(results, limits, problem, item, judge)
-                    reason = drop_reason(column, self.max_failure_share)
+                    reason = drop_reason(column, self.max_failure_share, self.min_agreement)
                     if reason:
                         dropped.append(DroppedInput(item, reason))
                         continue

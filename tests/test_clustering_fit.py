@@ -205,6 +205,10 @@ def test_outcomes_and_drop_rule():
     assert drop_reason(["OK:a", "RE", "TLE"]) == "probably invalid: 2 of 3 programs failed (RE 1, TLE 1)"
     assert drop_reason(["OK:a", "OK:b", "RE"]) is None
     assert drop_reason(["OK:a", None]).startswith("infrastructure failure (IE)")
+    scattered = ["OK:a", "OK:b", "OK:c", "OK:d", "OK:a"]
+    assert drop_reason(scattered) is None  # off by default
+    assert "disagree widely" in drop_reason(scattered, min_agreement=0.5)
+    assert drop_reason(["OK:a", "OK:a", "OK:a", "OK:b"], min_agreement=0.5) is None
 
 
 DIVISOR_STATEMENT = "Print any divisor d of n with 1 < d.\n\nInput\n\nn (2 ≤ n ≤ 1000)\n\nOutput\n\nd\n"
