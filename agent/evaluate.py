@@ -80,6 +80,58 @@ def n_at_k(result: dict[str, Any], sample_ids: Sequence[str], clusters: dict[str
     return bootstrap_n_at_k(len(sample_ids), k_samples, solved_with, rounds=rounds, seed=config.seed)
 
 
+def label_metrics(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures a labelled pool allows (`--policy dataset`), as the clustering and scorer issues define them.
+
+    - top-1 precision: on problems where some incorrect candidate passes the examples, the share whose first
+      submission is correct;
+    - distinguishing rate: of the incorrect candidates passing the examples, the share in a cluster holding no
+      correct candidate;
+    - cohesion: the share of correct candidates in their problem's largest cluster holding a correct one;
+    - solve rate with 1 submission.
+    """
+    hard = top1 = 0
+    wrong_passing = distinguished = 0
+    right = cohesive = 0
+    solved1 = 0
+    for r in results:
+        correct = sample_correctness(r)
+        cands = r["candidates"]
+        passing = [c for c in cands if c["passed_public"]]
+        if r["selected"] and correct.get(r["selected"][0]):
+            solved1 += 1
+        if any(c["label"] == "incorrect" for c in passing):
+            hard += 1
+            top1 += bool(r["selected"] and correct.get(r["selected"][0]))
+        sizes: dict[int, int] = {}
+        good_clusters: set[int] = set()
+        for c in passing:
+            if c["cluster"] is None:
+                continue
+            sizes[c["cluster"]] = sizes.get(c["cluster"], 0) + c.get("count", 1)
+            if c["label"] == "correct":
+                good_clusters.add(c["cluster"])
+        for c in passing:
+            if c["label"] == "incorrect":
+                wrong_passing += 1
+                distinguished += c["cluster"] not in good_clusters
+        if good_clusters:
+            biggest = max(good_clusters, key=lambda i: (sizes[i], -i))
+            for c in cands:
+                if c["label"] == "correct":
+                    right += 1
+                    cohesive += c["cluster"] == biggest
+    n = len(results)
+    return {
+        "top1_precision": round(top1 / hard, 4) if hard else None,
+        "top1_problems": hard,
+        "distinguishing_rate": round(distinguished / wrong_passing, 4) if wrong_passing else None,
+        "incorrect_passing_public": wrong_passing,
+        "cohesion": round(cohesive / right, 4) if right else None,
+        "solve_rate_at_1": round(solved1 / n, 4) if n else 0.0,
+    }
+
+
 def summarize(results: list[dict[str, Any]], extras: dict[str, dict[str, Any]], config: PipelineConfig,
               wall_s: float) -> dict[str, Any]:
     n = len(results)
@@ -102,7 +154,7 @@ def summarize(results: list[dict[str, Any]], extras: dict[str, dict[str, Any]], 
         | {"selected": int(sum(len(r["selected"]) for r in results))},
         "stage_seconds": _stage_seconds(results),
         "wall_s": round(wall_s, 2),
-    }
+    } | label_metrics(results)
 
 
 def _mean_n_at_k(extras: dict[str, dict[str, Any]]) -> dict[str, float]:

@@ -41,8 +41,12 @@ def eval_run(tmp_path_factory):
 def test_results_json_contract(eval_run):
     data = json.loads((eval_run / "results.json").read_text())
     summary = data["summary"]
-    for key in ("solve_rate", "pass_at_k", "n_at_k", "no_public_pass_share", "stage_counts", "problems"):
+    for key in ("solve_rate", "pass_at_k", "n_at_k", "no_public_pass_share", "stage_counts", "problems",
+                "top1_precision", "distinguishing_rate", "cohesion", "solve_rate_at_1"):
         assert key in summary
+    # The bundled near misses pass the examples, so top-1 precision is defined; cohesion: correct programs
+    # of one problem agree on every generated input, so they share a cluster.
+    assert summary["top1_precision"] is not None and summary["cohesion"] == 1.0
     assert summary["problems"] == len(PROBLEMS)
     assert set(summary["stage_counts"]) >= {"n_samples", "n_candidates", "n_compiled", "n_passed_public",
                                             "n_clusters", "selected"}
