@@ -156,6 +156,24 @@ def test_compiles_come_home_and_every_spec_is_answered_once_when_a_node_dies(clu
         backend.close()
 
 
+def test_interactive_pair_runs_in_a_node_sandbox(cluster, tmp_path):
+    from test_judge_interactive import INTERACTOR, PY_SOLUTION
+
+    from sandbox.judge import Judge, JudgeTest
+    from sandbox.ray_backend import RayBackend
+    from sandbox.verdict import Verdict
+
+    backend = RayBackend(address=cluster.address)
+    try:
+        judge = Judge(backend, CompileCache(tmp_path / "cache"))
+        tests = [JudgeTest("1", b"1\n"), JudgeTest("2", b"777\n")]
+        report = judge.judge(PY_SOLUTION, "python3", tests, interactor=(INTERACTOR, "c11"), time_limit_s=2.0)
+        assert report.verdict is Verdict.AC, report.to_json()
+        assert all(dict(t.run.extra)["ray_node"] for t in report.tests if t.run is not None)
+    finally:
+        backend.close()
+
+
 def test_eval_on_ray_gives_the_local_results(cluster, local_results, tmp_path):
     proc = subprocess.run(_eval_cmd(_subset(tmp_path), tmp_path / "run", "--executor", f"ray:{cluster.address}"),
                           capture_output=True, text=True, timeout=EVAL_TIMEOUT_S)
