@@ -29,6 +29,7 @@ import os
 import socket
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ HEAD_BLOB_BYTES = 1024 * MiB  # object-store blobs the head keeps referenced (le
 NODE_ATTEMPTS = 4  # slots tried for one spec before it is IE (each failed one is dropped)
 REPLY_GRACE_S = 120.0  # beyond the wall limit (blob transfers, a loaded node) before a slot is given up
 PROBE_TIMEOUT_S = 180.0  # the doctor probe and actor start on every node
+NODE_BLOB_BYTES = 4096 * MiB  # a node's blob directory beyond this is pruned when a slot starts there
+PRUNE_AGE_S = 3600.0  # blobs unused this long are the ones pruned (a run under way uses fresh ones)
 COMPILER_LAYER_PREFIX = "compiler "
 
 log = logging.getLogger(__name__)
@@ -211,6 +214,32 @@ def node_blob_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"cpagent-ray-{os.getuid()}" / "blobs"
 
 
+def prune_blobs(directory: Path, limit_bytes: int = NODE_BLOB_BYTES, age_s: float = PRUNE_AGE_S,
+                now: float | None = None) -> int:
+    """Remove the least recently used blobs older than `age_s` while the directory exceeds the limit.
+
+    Returns the bytes removed. A blob removed under a run is fetched again by the retry of that run."""
+    now = time.time() if now is None else now
+    entries = []
+    for path in directory.glob("*/*"):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        entries.append((max(st.st_atime, st.st_mtime), st.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    removed = 0
+    for used, size, path in sorted(entries):
+        if total - removed <= limit_bytes or now - used < age_s:
+            break
+        try:
+            path.unlink()
+            removed += size
+        except OSError:
+            continue
+    return removed
+
+
 def localize(spec: RunSpec, blobs: dict[str, Blob], directory: Path, get: Any) -> RunSpec:
     """The spec with every host path replaced by this node's copy of the same bytes."""
 
@@ -243,6 +272,7 @@ class NodeSlot:
 
         self.backend = open_backend("native", insecure=insecure, slots=1)
         self.directory = node_blob_dir()
+        prune_blobs(self.directory)
 
     def node_id(self) -> str:
         import ray

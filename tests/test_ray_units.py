@@ -250,3 +250,20 @@ def test_when_every_slot_is_lost_the_command_stops_with_a_hint():
         backend._run_once(RunSpec(command=("./a",)))
     assert "every Ray sandbox slot was lost" in exc.value.message and "resumes" in exc.value.hint
     assert backend.lost_slots == 2
+
+
+def test_prune_blobs_removes_old_blobs_beyond_the_limit(tmp_path):
+    import os
+
+    from sandbox.ray_backend import prune_blobs
+
+    now = 1_000_000.0
+    for k, age in enumerate((7200, 5400, 10)):  # two old blobs, one in use
+        f = tmp_path / "ab" / f"blob{k}"
+        f.parent.mkdir(exist_ok=True)
+        f.write_bytes(b"x" * 100)
+        os.utime(f, (now - age, now - age))
+    assert prune_blobs(tmp_path, limit_bytes=1000, now=now) == 0  # under the limit: nothing goes
+    assert prune_blobs(tmp_path, limit_bytes=150, now=now) == 200  # the oldest first, never a fresh one
+    assert sorted(p.name for p in tmp_path.glob("*/*")) == ["blob2"]
+    assert prune_blobs(tmp_path, limit_bytes=0, now=now) == 0  # a blob used within the hour stays
