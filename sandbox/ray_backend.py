@@ -36,7 +36,7 @@ from typing import Any
 
 from sandbox.backend import Backend, register_backend
 from sandbox.errors import SandboxError, UnsafeSandboxError
-from sandbox.spec import MiB, FileSpec, RunResult, RunSpec
+from sandbox.spec import MiB, RunResult, RunSpec
 from sandbox.verdict import Status
 
 RAY_EXTRA_HINT = "pip install 'cpagent[ray]'"
