@@ -125,6 +125,10 @@ def _load_builtin() -> None:
         import sandbox.docker_backend  # noqa: F401
     except ImportError:
         pass
+    try:
+        import sandbox.ray_backend  # noqa: F401  (imports ray only when a ray backend is built)
+    except ImportError:
+        pass
 
 
 def open_backend(name: str = "native", *, insecure: bool = False, slots: int | None = None) -> Backend:
