@@ -130,6 +130,27 @@ def _submissions(row: dict[str, Any], where: str) -> tuple[Submission, ...]:
     return tuple(sorted(subs, key=lambda s: s.name))
 
 
+def verified_public_tests(public: tuple[TestCase, ...],
+                          hidden: tuple[TestCase, ...]) -> tuple[tuple[TestCase, ...], int]:
+    """Public tests whose expected answers come from the matching hidden test where there is one.
+
+    A statement's sample may show one of several valid answers ("print any path") while the dataset's
+    hidden copy of the same input holds the answer its accepted programs verifiably print; filtering with
+    the statement's answer and a token checker would then reject every correct program. Returns the tests
+    and how many answers were replaced.
+    """
+    by_input = {tuple(t.input.split()): t.output for t in hidden if t.output is not None}
+    out, replaced = [], 0
+    for t in public:
+        answer = by_input.get(tuple(t.input.split()))
+        if answer is not None and t.output is not None and answer.split() != t.output.split():
+            out.append(TestCase(t.input, answer, t.name))
+            replaced += 1
+        else:
+            out.append(t)
+    return tuple(out), replaced
+
+
 def problem_from_row(row: Any, where: str) -> Problem:
     """One dataset line → Problem. `where` ("FILE:LINE") is named in every error."""
     if not isinstance(row, dict):
@@ -149,14 +170,19 @@ def problem_from_row(row: Any, where: str) -> Problem:
     except (TypeError, ValueError):
         raise ProblemFormatError(f"{where}: time_limit_s, memory_mb and rating must be numbers") from None
     statement = normalize_statement(str(row.get("statement") or ""))
+    hidden = _tests(row.get("hidden_tests"), where, "hidden_tests")
+    public, replaced = verified_public_tests(_tests(row.get("public_tests"), where, "public_tests"), hidden)
+    meta = {k: v for k, v in row.items() if k not in _MAPPED}
+    if replaced:
+        meta["public_answers_from_hidden"] = replaced
     return Problem(
         id=str(row["id"]),
         name=strip_index_prefix(str(row["name"]), index, contest),
         statement=statement,
         time_limit_s=time_limit,
         memory_mb=memory,
-        public_tests=_tests(row.get("public_tests"), where, "public_tests"),
-        hidden_tests=_tests(row.get("hidden_tests"), where, "hidden_tests"),
+        public_tests=public,
+        hidden_tests=hidden,
         checker=checker_from_label(row.get("checker"), where),
         multi_test=looks_multi_test(statement),
         rating=rating,
@@ -166,7 +192,7 @@ def problem_from_row(row: Any, where: str) -> Problem:
         contest_id=None if contest is None else str(contest),
         index=None if index is None else str(index),
         submissions=_submissions(row, where),
-        meta={k: v for k, v in row.items() if k not in _MAPPED},
+        meta=meta,
     )
 
 
