@@ -49,7 +49,9 @@ def cpagent(*args: str) -> None:
     print(f"  ({time.monotonic() - t0:.0f} s)", flush=True)
 
 
-def measure(checkpoint: Path, heldout: Path, n: int, max_new_tokens: int, prompt_tokens: int, seed: int) -> dict:
+def measure(
+    checkpoint: Path, heldout: Path, n: int, max_new_tokens: int, prompt_tokens: int, seed: int
+) -> dict:
     """Samples per held-back problem; share compiling (not CE) and passing every public test (AC).
 
     The prompt is the one fine-tuning trained on (`pretrain.solve_prompt`: metadata, statement, examples,
@@ -63,7 +65,9 @@ def measure(checkpoint: Path, heldout: Path, n: int, max_new_tokens: int, prompt
 
     ckpt = load_checkpoint(checkpoint)
     sampler = Sampler(ckpt.model, ckpt.tokenizer, batch_size=n)
-    params = SamplingParams(temperature=0.6, top_k=64, top_p=0.95, max_new_tokens=max_new_tokens, stop=("\n```",))
+    params = SamplingParams(
+        temperature=0.6, top_k=64, top_p=0.95, max_new_tokens=max_new_tokens, stop=("\n```",)
+    )
     total = compiled = passed = solved = 0
     t0 = time.monotonic()
     with open_backend("native") as backend:
@@ -72,20 +76,68 @@ def measure(checkpoint: Path, heldout: Path, n: int, max_new_tokens: int, prompt
             ids = ckpt.tokenizer.encode(solve_prompt(problem, "c99"), add_bos=True)[-prompt_tokens:]
             samples = sampler.sample_batch(ids, params, seed=seed + k)
             programs = [(extract_code(s.text, "c99", open_fence=True).code, "c99") for s in samples]
-            tests = [JudgeTest(f"{i + 1:02d}", inp.encode(), out.encode())
-                     for i, (inp, out) in enumerate(problem.examples)]
-            reports = judge.judge_many(programs, tests, checker=CheckerSpec("tokens"),
-                                       time_limit_s=2.0 * (problem.time_limit_s or 1.0), memory_mb=256,
-                                       stop_at_first_failure=True, wall_time_s=20.0)
+            tests = [
+                JudgeTest(f"{i + 1:02d}", inp.encode(), out.encode())
+                for i, (inp, out) in enumerate(problem.examples)
+            ]
+            reports = judge.judge_many(
+                programs,
+                tests,
+                checker=CheckerSpec("tokens"),
+                time_limit_s=2.0 * (problem.time_limit_s or 1.0),
+                memory_mb=256,
+                stop_at_first_failure=True,
+                wall_time_s=20.0,
+            )
             verdicts = [r.verdict.value for r in reports]
             total += len(verdicts)
             compiled += sum(v != "CE" for v in verdicts)
             passed += sum(v == "AC" for v in verdicts)
             solved += any(v == "AC" for v in verdicts)
             print(f"  {problem.problem_id}: {' '.join(verdicts)}", flush=True)
-    return {"checkpoint": str(checkpoint), "problems": k + 1, "samples": total,
-            "compile_share": compiled / max(total, 1), "pass_public_share": passed / max(total, 1),
-            "problems_with_a_passing_sample": solved, "seconds": round(time.monotonic() - t0, 1)}
+    nll = heldout_solution_loss(ckpt, heldout, prompt_tokens)
+    return {
+        "checkpoint": str(checkpoint),
+        "problems": k + 1,
+        "samples": total,
+        "heldout_solution_nll": nll,
+        "compile_share": compiled / max(total, 1),
+        "pass_public_share": passed / max(total, 1),
+        "problems_with_a_passing_sample": solved,
+        "seconds": round(time.monotonic() - t0, 1),
+    }
+
+
+def heldout_solution_loss(ckpt, heldout: Path, prompt_tokens: int, width: int = 512) -> float:
+    """Mean per-token negative log-likelihood of the held-back problems' accepted solutions (teacher-forced,
+    the loss counted on solution tokens only, as in fine-tuning): a finer sign of learning than pass rates."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    from flax import nnx
+
+    from pretrain import read_problems, solve_examples
+    from pretrain._sft import encode_examples
+
+    @nnx.jit
+    def token_nll(model, tokens, mask):
+        logp = jax.nn.log_softmax(model(tokens[:, :-1]), axis=-1)
+        lp = jnp.take_along_axis(logp, tokens[:, 1:, None], axis=-1)[..., 0]
+        return -(lp * mask[:, 1:]).sum(), mask[:, 1:].sum()
+
+    pairs = solve_examples(list(read_problems(heldout)), include_incorrect=False)
+    total, count = 0.0, 0.0
+    for prompt, target in encode_examples(pairs, ckpt.tokenizer, prompt_tokens):
+        ids = (prompt + target)[: width + 1]
+        mask = ([0] * len(prompt) + [1] * len(target))[: width + 1]
+        pad = width + 1 - len(ids)
+        t, n = token_nll(
+            ckpt.model,
+            jnp.asarray([ids + [ckpt.tokenizer.pad_id] * pad]),
+            jnp.asarray([mask + [0] * pad], jnp.float32),
+        )
+        total, count = total + float(t), count + float(n)
+    return total / max(count, 1.0)
 
 
 def main() -> None:
@@ -190,8 +242,14 @@ def main() -> None:
     results = {}
     for name in ("pretrain", "finetune"):
         print(f"measuring the {name} policy on {args.held_back} held-back problems")
-        results[name] = measure(work / name / "policy", heldout, args.samples, args.max_new_tokens,
-                                prompt_tokens=ft_cfg["finetune"]["statement_tokens"], seed=0)
+        results[name] = measure(
+            work / name / "policy",
+            heldout,
+            args.samples,
+            args.max_new_tokens,
+            prompt_tokens=ft_cfg["finetune"]["statement_tokens"],
+            seed=0,
+        )
     (work / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
     print(f"total {time.monotonic() - t_start:.0f} s")
