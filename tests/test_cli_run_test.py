@@ -120,15 +120,15 @@ def test_run_non_utf8_output_is_replaced(tmp_path, capsys, backend_args):
     assert capsys.readouterr().out == "ok\ufffd\ufffd\n"
 
 
-def test_escape_sequences_never_reach_a_terminal():
-    from agent.commands.run import shown
+def test_escape_sequences_never_reach_a_terminal(tmp_path, capsys, backend_args):
+    from agent.ui import safe_text
 
-    class Tty:
-        def isatty(self) -> bool:
-            return True
-
-    assert shown(b"\x1b]0;pwned\x07hi\n", Tty()) == "\ufffd]0;pwned\ufffdhi\n"
-    assert shown(b"\x1b[31m", None) == "\x1b[31m"  # a pipe or file gets the bytes as they are
+    assert safe_text(b"\x1b]0;pwned\x07hi\r\n\t\xc2\x9b") == "\\x1b]0;pwned\\x07hi\\x0d\n\t\\x9b"
+    src = write(tmp_path / "esc.c", '#include <stdio.h>\nint main(){ fputs("\\x1b[2Jx\\n", stdout); }\n')
+    assert main(["run", str(src), *backend_args]) == 0
+    assert capsys.readouterr().out == "\\x1b[2Jx\n"  # shown escaped, never sent raw
+    assert main(["run", str(src), "--raw", *backend_args]) == 0
+    assert capsys.readouterr().out == "\x1b[2Jx\n"  # --raw: the bytes as they are, for a pipe
 
 
 def test_run_text_mode_prints_program_output(tmp_path, capsys, backend_args):

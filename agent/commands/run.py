@@ -39,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit", type=float, default=2.0, help="CPU seconds (default 2)")
     p.add_argument("--memory-limit", type=int, default=256, help="megabytes (default 256)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--raw", action="store_true",
+                   help="write the program's stdout byte for byte (default: control characters shown escaped)")
     add_backend_options(p)
     p.set_defaults(handler=run)
 
@@ -83,19 +85,6 @@ def read_source(path: str, lang: str | None) -> tuple[str, str]:
             )
     get_language(lang)  # unknown id: SandboxError listing the ids
     return text, lang
-
-
-_CONTROL = {c: "\ufffd" for c in range(32) if chr(c) not in "\n\t\r"} | {127: "\ufffd"}
-
-
-def shown(data: bytes, stream: Any) -> str:
-    """A program's output as text: invalid UTF-8 replaced, and on a terminal its control characters too
-    (an untrusted program must not drive the user's terminal with escape sequences)."""
-    text = data.decode("utf-8", errors="replace")
-    isatty = getattr(stream, "isatty", None)
-    if isatty is not None and isatty():
-        text = text.translate(_CONTROL)
-    return text
 
 
 def _result_json(result: Any, compiled: Any) -> dict[str, Any]:
@@ -165,10 +154,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     assert result is not None
     ui.info(f"compiled {lang} " + ("(cached)" if compiled.cached else f"in {compiled.compile_s:.2f} s"))
-    sys.stdout.write(shown(result.stdout, sys.stdout))
+    if args.raw:
+        sys.stdout.buffer.write(result.stdout)  # asked for: the program's bytes, untouched
+    else:
+        sys.stdout.write(ui.safe_text(result.stdout))
     sys.stdout.flush()
     if result.stderr:
-        sys.stderr.write(shown(result.stderr, sys.stderr))
+        sys.stderr.write(ui.safe_text(result.stderr))
         if not result.stderr.endswith(b"\n"):
             sys.stderr.write("\n")
     detail = (

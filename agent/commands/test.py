@@ -125,7 +125,7 @@ def _line(outcome: Any) -> str:
     if run is not None and run.wall_limited:
         text += "  (wall-clock limit)"
     if outcome.verdict.value != "AC" and outcome.checker_message:
-        text += f"  {outcome.checker_message.splitlines()[0][:160]}"
+        text += f"  {ui.safe_text(outcome.checker_message.splitlines()[0][:160])}"
     return text
 
 
@@ -135,7 +135,7 @@ def print_report(report: Any) -> None:
             f"{report.verdict.value}: "
             + ("compilation failed" if report.verdict.value == "CE" else "the sandbox failed while compiling")
         )
-        for line in report.compile.message.splitlines()[:30]:
+        for line in ui.safe_text(report.compile.message).splitlines()[:30]:
             print(f"    {line}", flush=True)
         return
     for outcome in report.tests:
