@@ -36,7 +36,11 @@ class CandidateSource(Protocol):
 
 
 class DatasetSource:
-    """The problem's own accepted and rejected submissions, labelled: `--policy dataset`."""
+    """The problem's own accepted and rejected submissions, labelled: `--policy dataset`.
+
+    They come in a seeded random order, not the dataset's (accepted first): every stage that breaks ties by
+    sample order would otherwise learn the labels from the order.
+    """
 
     name = "dataset"
 
@@ -44,9 +48,18 @@ class DatasetSource:
         n = len(problem.submissions)
         return n if requested <= 0 else min(n, requested)
 
+    @staticmethod
+    def order(problem: Problem, seed: int) -> list[int]:
+        import random
+
+        order = list(range(len(problem.submissions)))
+        random.Random(f"{seed}/{problem.id}").shuffle(order)
+        return order
+
     def samples(self, problem: Problem, start: int, stop: int, seed: int) -> Iterator[tuple[int, Sample]]:
+        order = self.order(problem, seed)
         for index in range(start, min(stop, len(problem.submissions))):
-            sub = problem.submissions[index]
+            sub = problem.submissions[order[index]]
             label = None if sub.correct is None else ("correct" if sub.correct else "incorrect")
             yield index, Sample(sub.code, sub.language, label=label,
                                 meta={"name": sub.name, "expected": sub.expected})

@@ -192,6 +192,9 @@ def score(problem: Problem, cands: Sequence[StoredCandidate], public: Mapping[st
             num_tokens=c.num_tokens,
             warnings=compiles[c.candidate_id][2] if c.candidate_id in compiles else None,
             passed_public=public.get(c.candidate_id, ("",))[0] == "AC",
+            # As `cpagent train-scorer` fills them: the maxima over the public tests.
+            cpu_s=public.get(c.candidate_id, ("", {}))[1].get("max_cpu_s"),
+            memory_mb=public.get(c.candidate_id, ("", {}))[1].get("max_memory_mb"),
         )
         for c in cands
     ]
