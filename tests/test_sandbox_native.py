@@ -493,7 +493,10 @@ def test_a_standby_killed_before_the_run_is_ie_not_a_verdict(bins: dict[str, Pat
         assert len(tree) >= 4, tree  # bwrap, runner, B, C
         os.kill(tree[-1], signal.SIGKILL)  # the standby's program process, before any program ran
         lost = backend._run_once(spec)
-        assert lost.status is Status.IE and "before the program started" in lost.message
+        # IE either way: the standby's death is seen before the program starts, or (when a loaded machine had
+        # not yet made the standby) as the slot failing; never a verdict about the program.
+        assert lost.status is Status.IE, lost
+        assert "before the program started" in lost.message or "sandbox slot failed" in lost.message
         assert backend.run(spec).status is Status.OK  # the slot carries on
     finally:
         backend.close()
