@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sandbox import SandboxError, Verdict, open_backend
+from sandbox import SandboxError, Verdict
 from sandbox.checkers import CheckerSpec, check, normalize
 from sandbox.checkers.custom import CustomChecker
 from sandbox.compile_cache import CompileCache
@@ -123,18 +121,6 @@ int main(int argc, char** argv) {
     return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def backend():
-    name = os.environ.get("CPAGENT_TEST_BACKEND", "native")  # unsafe: develop without isolation
-    try:
-        b = open_backend(name, insecure=name == "unsafe")
-    except SandboxError as exc:
-        print(f"{name} backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
-        b = open_backend("unsafe", insecure=True)
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")

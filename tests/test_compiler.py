@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from sandbox import RunResult, RunSpec, SandboxError, Status, open_backend
+from sandbox import RunResult, RunSpec, SandboxError, Status
 from sandbox.backend import Backend
 from sandbox.compile_cache import CompileCache
 from sandbox.compiler import CompileLimits, compile_source
@@ -18,18 +16,6 @@ CPP = """#include <bits/stdc++.h>
 using namespace std;
 int main() { long long a, b; cin >> a >> b; cout << a + b << endl; }
 """
-
-
-@pytest.fixture(scope="module")
-def backend():
-    name = os.environ.get("CPAGENT_TEST_BACKEND", "native")  # unsafe: develop without isolation
-    try:
-        b = open_backend(name, insecure=name == "unsafe")
-    except SandboxError as exc:
-        print(f"{name} backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
-        b = open_backend("unsafe", insecure=True)
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")

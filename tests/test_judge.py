@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
-from sandbox import RunResult, RunSpec, SandboxError, Status, Verdict, open_backend
+from sandbox import RunResult, RunSpec, SandboxError, Status, Verdict
 from sandbox.backend import Backend
 from sandbox.checkers import CheckerSpec
 from sandbox.compile_cache import CompileCache
@@ -17,18 +15,6 @@ SUM = (
     '#include <stdio.h>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);return 0;}\n'
 )
 TESTS = [JudgeTest(f"{i:02d}", f"{i} {i * 3}\n".encode(), f"{i * 4}\n".encode()) for i in range(1, 9)]
-
-
-@pytest.fixture(scope="module")
-def backend():
-    name = os.environ.get("CPAGENT_TEST_BACKEND", "native")  # unsafe: develop without isolation
-    try:
-        b = open_backend(name, insecure=name == "unsafe")
-    except SandboxError as exc:
-        print(f"{name} backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
-        b = open_backend("unsafe", insecure=True)
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from sandbox import SandboxError, open_backend
 from sandbox.checkers import CheckerSpec
 from sandbox.compile_cache import CompileCache
 from sandbox.judge import Judge, JudgeTest
@@ -20,18 +17,6 @@ CASES = Path(__file__).resolve().parent / "sandbox_regressions"
 
 def _cases() -> list[Path]:
     return sorted(p for p in CASES.iterdir() if (p / "case.yaml").is_file())
-
-
-@pytest.fixture(scope="module")
-def backend():
-    name = os.environ.get("CPAGENT_TEST_BACKEND", "native")  # unsafe: develop without isolation
-    try:
-        b = open_backend(name, insecure=name == "unsafe")
-    except SandboxError as exc:
-        print(f"{name} backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
-        b = open_backend("unsafe", insecure=True)
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
-from sandbox import SandboxError, open_backend
+from sandbox import SandboxError
 from sandbox.compile_cache import CompileCache
 from sandbox.compiler import compile_source
 from sandbox.languages import available_languages, get_language, language_ids
@@ -15,18 +13,6 @@ from sandbox.languages.base import Language, _which_system
 from sandbox.languages.detect import language_for_path, language_for_source
 
 EXPECTED_IDS = {"c11", "c99", "cpp17", "cpp20", "python3", "pypy3"}
-
-
-@pytest.fixture(scope="module")
-def backend():
-    name = os.environ.get("CPAGENT_TEST_BACKEND", "native")  # unsafe: develop without isolation
-    try:
-        b = open_backend(name, insecure=name == "unsafe")
-    except SandboxError as exc:
-        print(f"{name} backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
-        b = open_backend("unsafe", insecure=True)
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")
