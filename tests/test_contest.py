@@ -72,3 +72,29 @@ def test_bad_standings_file(tmp_path):
     bad.write_text('{"status": "FAILED", "comment": "contestId: Contest with id 1 not found"}')
     with pytest.raises(CpagentError, match="FAILED"):
         load_standings([bad])
+
+
+def test_contest_command_on_round_220(cp_data, tmp_path, capsys):
+    """The whole simulation through the CLI: contest 374's problems from the dataset, solved in order of
+    difficulty with the dataset's own programs, scored and placed in the recorded standings."""
+    from agent.cli import main
+
+    api = cp_data / "fixtures" / "codeforces_api"
+    pages = [api / "contest.standings___contest_standings__standings_374__1_3_1_1__0.json",
+             api / "contest.standings___contest_standings__standings_374_offset_1__1_3_2_1__0.json"]
+    standings = load_standings(pages)
+    ratings = tmp_path / "ratings.json"
+    ratings.write_text(json.dumps({r.handle: 2300 - 8 * i for i, r in enumerate(standings.rows)}))
+    code = main(["contest", "374", "--problems", str(cp_data / "codeflaws_dev.jsonl"), "--standings",
+                 *map(str, pages), "--ratings", str(ratings), "--minutes-per-problem", "10",
+                 "-o", str(tmp_path / "run"), "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    attempts = data["attempts"]
+    assert [a["index"] for a in attempts] == ["B", "A"]  # rating 1500 before 2000
+    assert [a["minute"] for a in attempts] == [10.0, 20.0]
+    expected = place(standings, [ProblemAttempt(**a) for a in attempts], json.loads(ratings.read_text()))
+    assert data["placement"] == expected.to_json()
+    assert data["placement"]["rank"]["best"] <= data["placement"]["rank"]["worst"]
+    assert data["placement"]["rating"] is not None
+    assert (tmp_path / "run" / "contest.json").exists()
