@@ -9,7 +9,10 @@ overwritten: the user decides to remove it and resume from the one before.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,32 @@ def _ocp():
 
     return ocp
 
+
+
+
+def _join_orbax_threads(timeout_s: float) -> None:
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or not type(thread).__module__.startswith("orbax"):
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+@contextlib.contextmanager
+def _library_logs_silenced() -> Iterator[None]:
+    """Orbax logs a damaged array's read failure with its traceback from a worker thread; the damage is
+    reported once, by us, with what to do, so the user never sees a library traceback."""
+    loggers = [logging.getLogger(), logging.getLogger("absl")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 class TrainCheckpoints:
     def __init__(self, directory: str | Path, *, keep: int, async_save: bool) -> None:
@@ -93,13 +122,16 @@ class TrainCheckpoints:
             loader=ocp.args.JsonRestore(),
             extra=ocp.args.JsonRestore(),
         )
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+        with warnings.catch_warnings(), _library_logs_silenced():
+            warnings.simplefilter("ignore")
+            try:
                 out = self._mgr.restore(step, args=args)
-            return out["params"], out["opt_state"], dict(out["loader"]), dict(out["extra"])
-        except Exception as exc:
-            raise self._damaged(step, exc) from exc
+            except Exception as exc:
+                # Orbax's other reader threads may still fail (and log) after the first error: let them end
+                # while their logs are silenced, so the user sees our one line and no library traceback.
+                _join_orbax_threads(timeout_s=10.0)
+                raise self._damaged(step, exc) from exc
+        return out["params"], out["opt_state"], dict(out["loader"]), dict(out["extra"])
 
     def wait(self) -> None:
         self._mgr.wait_until_finished()

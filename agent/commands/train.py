@@ -80,6 +80,19 @@ def _train_scorer(cfg) -> dict:
     }
 
 
+def _library_logs_to_file(path: Path) -> None:
+    """Send JAX's and Orbax's own log records (absl) to a file in the run directory, not the terminal: a damaged
+    checkpoint makes Orbax's worker threads log tracebacks, while the user gets one clear line from us."""
+    import logging
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    absl = logging.getLogger("absl")
+    absl.handlers[:] = [handler]
+    absl.propagate = False
+
+
 def run(args: argparse.Namespace) -> int:
     overrides: dict = {"mode": args.mode}
     if args.steps is not None:
@@ -103,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         import dataclasses
 
         cfg = dataclasses.replace(cfg, run_dir=str(args.run_dir.resolve()))
+    _library_logs_to_file(Path(cfg.run_dir) / "library.log")
     if cfg.mode == "finetune" and cfg.finetune.task == "scorer":
         result = _train_scorer(cfg)
     else:
