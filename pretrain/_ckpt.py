@@ -130,7 +130,14 @@ class TrainCheckpoints:
                 # Orbax's other reader threads may still fail (and log) after the first error: let them end
                 # while their logs are silenced, so the user sees our one line and no library traceback.
                 _join_orbax_threads(timeout_s=10.0)
-                raise self._damaged(step, exc) from exc
+                error = self._damaged(step, exc)
+                # Failed reader tasks report "exception never retrieved" when collected: collect them now,
+                # while silenced, rather than at exit.
+                del exc
+                import gc
+
+                gc.collect()
+                raise error from None
         return out["params"], out["opt_state"], dict(out["loader"]), dict(out["extra"])
 
     def wait(self) -> None:

@@ -88,9 +88,12 @@ def _library_logs_to_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    absl = logging.getLogger("absl")
-    absl.handlers[:] = [handler]
-    absl.propagate = False
+    # Every library logger ends at the root or at absl's own logger: both go to the file. Our own lines are
+    # printed by agent.ui, not through logging, so nothing of ours is hidden.
+    for logger in (logging.getLogger(), logging.getLogger("absl"), logging.getLogger("asyncio")):
+        logger.handlers[:] = [handler]
+    logging.getLogger("absl").propagate = False
+    logging.getLogger("asyncio").propagate = False
 
 
 def run(args: argparse.Namespace) -> int:
