@@ -8,7 +8,10 @@ slots), and each stage first asks the store what is already done, so a killed ru
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -41,6 +44,70 @@ class PipelineConfig:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+SampleRow = tuple[int, str, dict[str, Any]]
+
+
+def _rows(source: CandidateSource, problem: Problem, lo: int, hi: int, seed: int) -> list[SampleRow]:
+    return [(index, candidate_id(sample.code, sample.language), {
+        "language": sample.language, "code": sample.code, "logprob": sample.logprob,
+        "num_tokens": sample.num_tokens, "label": sample.label, "meta": sample.meta})
+        for index, sample in source.samples(problem, lo, hi, seed)]
+
+
+def prefetched_batches(source: CandidateSource, problem: Problem, start: int, total: int, batch_size: int,
+                       seed: int) -> Iterator[list[SampleRow]]:
+    """The batches [start, total) of a source, the next one drawn while the caller compiles and runs this one.
+
+    Sampling (a model on an accelerator, a server across the network) and running programs in the sandbox
+    use different resources, so they overlap: a thread draws batch i+1 while batch i is judged. At most one
+    finished batch waits, so memory stays bounded however many samples are asked for; a batch drawn but not
+    yet stored when the run is killed is simply drawn again on resume (sources are seeded by index). The
+    source's errors (an unreachable server) surface here, in the caller's thread, unchanged. A short batch
+    means the source ran dry and ends the stream.
+    """
+    ranges = [(lo, min(lo + batch_size, total)) for lo in range(start, total, batch_size)]
+    if not ranges:
+        return
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for lo, hi in ranges:
+                rows = _rows(source, problem, lo, hi, seed)
+                if stop.is_set() or not put(("rows", rows)):
+                    return
+                if len(rows) < hi - lo:
+                    break
+        except BaseException as exc:  # handed to the consumer, which raises it in its own thread
+            put(("error", exc))
+            return
+        put(("end", None))
+
+    # A daemon thread: a sampler blocked in a network call must not keep the process alive after Ctrl-C.
+    worker = threading.Thread(target=produce, name="cpagent-sampler", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
 
 
 class Pipeline:
@@ -84,18 +151,11 @@ class Pipeline:
         self._process(problem, self.store.candidates(pid))
         with self._bar(total, "sample") as bar:
             bar.update(have)
-            for lo in range(have, total, self.config.batch_size):
-                hi = min(lo + self.config.batch_size, total)
-                rows = []
-                for index, sample in source.samples(problem, lo, hi, self.config.seed):
-                    rows.append((index, candidate_id(sample.code, sample.language), {
-                        "language": sample.language, "code": sample.code, "logprob": sample.logprob,
-                        "num_tokens": sample.num_tokens, "label": sample.label, "meta": sample.meta}))
+            for rows in prefetched_batches(source, problem, have, total, self.config.batch_size,
+                                           self.config.seed):
                 self.store.add_samples(pid, rows)
                 bar.update(len(rows))
                 self._process(problem, self.store.candidates(pid))
-                if len(rows) < hi - lo:
-                    break  # the source ran dry
         self.store.record_stage(pid, "sample", self.store.num_samples(pid), time.monotonic() - started)
 
     # -- the whole problem -----------------------------------------------------------------------

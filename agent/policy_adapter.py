@@ -24,10 +24,10 @@ def prompt_for(problem: Problem, language: str) -> Any:
     )
 
 
-def sample_options(options: dict[str, Any], seed: int) -> Any:
+def sample_options(options: dict[str, Any], seed: int, offset: int = 0) -> Any:
     from policy_model import SampleOptions
 
-    return SampleOptions(**{**options, "seed": seed})
+    return SampleOptions(**{**options, "seed": seed, "offset": offset})
 
 
 def open_policy(spec: str, model: str | None = None) -> Any:

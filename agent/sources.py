@@ -95,7 +95,7 @@ class PolicySource:
         for batch in range(first_batch, (stop + self.batch_size - 1) // self.batch_size):
             lo = batch * self.batch_size
             hi = min(lo + self.batch_size, stop)
-            options = sample_options(self.options, seed=batch_seed(seed, problem.id, batch))
+            options = sample_options(self.options, seed=batch_seed(seed, problem.id, batch), offset=lo)
             for offset, cand in enumerate(self.policy.sample(prompt, hi - lo, options)):
                 index = lo + offset
                 if index >= hi:

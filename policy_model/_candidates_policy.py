@@ -29,6 +29,7 @@ class CandidatesPolicy(Policy):
 
     def sample(self, prompt: PolicyPrompt, n: int, options: SampleOptions | None = None) -> Iterator[Candidate]:
         given = 0
+        skip = options.offset if options is not None else 0  # lines an earlier batch already gave
         with self.path.open(encoding="utf-8") as f:
             for lineno, line in enumerate(f, 1):
                 if given >= n:
@@ -45,6 +46,9 @@ class CandidatesPolicy(Policy):
                                       hint="each line needs {\"code\": ..., \"language\": ...}")
                 pid = row.get("problem_id")
                 if pid is not None and prompt.problem_id and str(pid) != prompt.problem_id:
+                    continue
+                if skip > 0:
+                    skip -= 1
                     continue
                 logprob = row.get("logprob")
                 num_tokens = row.get("num_tokens")

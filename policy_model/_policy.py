@@ -46,6 +46,10 @@ class SampleOptions:
     max_new_tokens: int = 1024
     batch_size: int = 16  # samples per model batch / per server request (`n`)
     seed: int = 0
+    # Index of this call's first sample in the caller's stream. Sampling backends ignore it; a finite,
+    # ordered source (the candidates file) continues from it, so batch after batch walks the whole file
+    # and a resumed run asks for exactly the lines it lacks.
+    offset: int = 0
     stop: tuple[str, ...] = ()  # extra stop strings
     conditioning: ConditioningOptions = field(default_factory=ConditioningOptions)
     chat: bool = False  # openai: chat completions instead of completions
@@ -55,8 +59,8 @@ class SampleOptions:
     backoff_s: float = 1.0  # openai: first retry delay (doubles, with jitter)
 
     def __post_init__(self) -> None:
-        if self.batch_size < 1 or self.concurrency < 1 or self.max_new_tokens < 1:
-            raise PolicyError("batch_size, concurrency and max_new_tokens must be at least 1")
+        if self.batch_size < 1 or self.concurrency < 1 or self.max_new_tokens < 1 or self.offset < 0:
+            raise PolicyError("batch_size, concurrency and max_new_tokens must be at least 1, offset at least 0")
         if self.temperature < 0 or any(t < 0 for t in self.temperatures):
             raise PolicyError("temperatures must be >= 0")
 
