@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 from collections.abc import Sequence
 
 from agent import ui
-from agent.errors import CpagentError
+from agent.errors import CpagentError, DiskFullError
 
 # Subcommand modules under agent/commands, in the order `--help` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -85,11 +86,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         ui.hint("run the same command again to resume where it stopped")
         return 130
     except user_errors as exc:  # type: ignore[misc]
-        ui.failure(getattr(exc, "message", str(exc)))
-        hint = getattr(exc, "hint", "")
-        if hint:
-            ui.hint(hint)
-        return 2
+        return _fail(exc)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        return _fail(DiskFullError(str(exc.filename or "the output directory")))
+
+
+def _fail(exc: BaseException) -> int:
+    ui.failure(getattr(exc, "message", str(exc)))
+    hint = getattr(exc, "hint", "")
+    if hint:
+        ui.hint(hint)
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,3 +14,13 @@ class CpagentError(Exception):
 
 class ProblemFormatError(CpagentError):
     """A problem file or directory that cannot be read; the message names the file and field."""
+
+
+class DiskFullError(CpagentError):
+    """The disk filled up mid-run. Every finished step is already committed to the run store, so the
+    message says so: freeing space and running the same command again resumes the run."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"no space left on the disk holding {where}",
+                         hint="free some disk space, then run the same command again: finished work is kept "
+                              "and the run resumes where it stopped")

@@ -7,6 +7,7 @@ the rest. Writes are committed per batch; SQLite's WAL journal keeps the databas
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import threading
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.errors import CpagentError
+from agent.errors import CpagentError, DiskFullError
 
 SCHEMA_VERSION = 1
 DB_NAME = "run.sqlite"
@@ -64,6 +65,11 @@ class StoredCandidate:
     first_index: int
 
 
+def _is_disk_full(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+
+
 class RunStore:
     """Thread-safe access to a run's database. One connection, guarded by a lock: writes are small."""
 
@@ -77,9 +83,13 @@ class RunStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
+            if _is_disk_full(exc):
+                raise DiskFullError(str(self.run_dir)) from None
             raise CpagentError(f"{self.run_dir}: cannot open the run database ({exc})",
                                hint="choose another -o directory, or remove a corrupt run") from None
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFullError(str(self.run_dir)) from None
             raise CpagentError(f"{self.run_dir}: cannot create the run directory ({exc.strerror})",
                                hint="check the path and free disk space") from None
         self._lock = threading.RLock()
@@ -93,15 +103,27 @@ class RunStore:
     # -- plumbing ----------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: on any failure (a full disk included) nothing of it lands and all earlier ones stay."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+                else:
+                    self._db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if _is_disk_full(exc):
+                    if self._db.in_transaction:
+                        try:
+                            self._db.execute("ROLLBACK")
+                        except sqlite3.Error:
+                            pass  # SQLite rolls a failed commit back itself
+                    raise DiskFullError(str(self.run_dir)) from None
                 raise
-            else:
-                self._db.execute("COMMIT")
 
     def _query(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
