@@ -81,7 +81,7 @@ def _problem_view(store: RunStore, pid: str) -> ProblemView:
         chosen = [m for m in members if m in rank]
         rep = min(chosen, key=rank.__getitem__) if chosen else (max(scored)[1] if scored else members[0])
         judged = [hidden[m][0] for m in members if m in hidden]
-        hidden_text = (f"AC {judged.count('AC')}/{len(judged)}" if judged else "")
+        hidden_text = (f"{judged.count('AC')}/{len(judged)} AC" if judged else "")
         c = cands.get(rep)
         views.append(ClusterView(
             index=cl["index"], size=sum(cands[m].count if m in cands else 1 for m in members), members=members,
@@ -121,7 +121,7 @@ _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
 h1{font-size:1.6em} h2{margin-top:2em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
-th{background:#f3f3f3} pre{background:#f7f7f7;padding:6px;max-height:320px;overflow:auto;font-size:12px;margin:0;white-space:pre-wrap;max-width:640px}
+table.summary th{text-align:left;font-weight:normal} th{background:#f3f3f3} pre{background:#f7f7f7;padding:6px;max-height:320px;overflow:auto;font-size:12px;margin:0;white-space:pre-wrap;max-width:640px}
 .sel{background:#e6f4ea} .bar{fill:#4a7bd0} .barsel{fill:#2e9b4f} .small{color:#666;font-size:.9em}
 """
 
@@ -184,15 +184,36 @@ def _problem_html(view: ProblemView) -> str:
     return "".join(out)
 
 
+def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """The evaluation's headline figures as (name, value) pairs, in the order AlphaCode reports them."""
+    def pct(value: Any) -> str:
+        return f"{value:.1%}" if isinstance(value, (int, float)) else "–"
+
+    rows = [("problems", str(s.get("problems", "–"))),
+            (f"solved with {s.get('k', 10)} submissions", pct(s.get("solve_rate"))),
+            ("solved with 1 submission", pct(s.get("solve_rate_at_1")))]
+    rows += [(f"pass@{k}", pct(v)) for k, v in (s.get("pass_at_k") or {}).items()]
+    rows += [(k, pct(v)) for k, v in (s.get("n_at_k") or {}).items()]
+    rows += [("top-1 precision (a near miss passes the examples)", pct(s.get("top1_precision"))),
+             ("distinguishing rate", pct(s.get("distinguishing_rate"))),
+             ("cohesion", pct(s.get("cohesion"))),
+             ("no candidate passes the examples", pct(s.get("no_public_pass_share")))]
+    return rows
+
+
+def _summary_html(s: dict[str, Any]) -> str:
+    cells = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>"
+                    for name, value in _summary_rows(s))
+    return f"<table class='summary'>{cells}</table>"
+
+
 def render_html(run_dir: Path, views: list[ProblemView]) -> str:
     results_path = run_dir / "results.json"
     summary = ""
     if results_path.exists():
         data = json.loads(results_path.read_text(encoding="utf-8"))
         s = data.get("summary", {})
-        summary = (f"<p>Solve rate {s.get('solve_rate', 0):.1%} with k={s.get('k')} over {s.get('problems')} "
-                   f"problems; pass@k {html.escape(json.dumps(s.get('pass_at_k', {})))}; "
-                   f"n@k {html.escape(json.dumps(s.get('n_at_k', {})))}.</p>")
+        summary = _summary_html(s)
     body = "".join(_problem_html(v) for v in views)
     toc = "".join(f"<li><a href='#p-{html.escape(v.id)}'>{html.escape(v.id)}</a> ({len(v.clusters)} clusters)</li>"
                   for v in views)
