@@ -515,3 +515,124 @@ def test_interactive_on_a_single_slot_backend() -> None:
         assert len(backend.pool._idle) == 1  # the extra slot made for the pair was closed
     finally:
         backend.close()
+
+
+# -- reused run cgroups --------------------------------------------------------------------------------
+def test_runs_sharing_a_slot_and_its_cgroups_never_see_each_others_counters(bins: dict[str, Path]) -> None:
+    """A slot reuses two run cgroups in turn: an OOM kill, a CPU spin or a memory peak of one run must
+    never show up in the next one's result."""
+    try:
+        backend = NativeBackend(slots=1)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        sequence = [("malloc_bomb", Status.MLE), ("true", Status.OK), ("spin", Status.TLE), ("true", Status.OK),
+                    ("true", Status.OK), ("malloc_bomb", Status.MLE), ("exit3", Status.RE), ("true", Status.OK)]
+        results = [backend.run(c_run(bins, name, memory_mb=32, cpu_time_s=0.3, wall_time_s=5))
+                   for name, _ in sequence]
+        assert [r.status for r in results] == [want for _, want in sequence]
+        for (name, _), r in zip(sequence, results):
+            if name in ("true", "exit3"):
+                assert r.cpu_s < 0.1 and r.memory_mb < 8 and not r.oom_killed, (name, r)
+        slot = backend.pool._idle[0]
+        assert len(slot.cgroups) == 2, "a slot keeps two run cgroups, not one per run"
+    finally:
+        backend.close()
+
+
+# -- MLE from the cgroup's own record ------------------------------------------------------------------------
+THP_AT_THE_LIMIT = r"""
+/* Grows a 2 MiB-aligned region with transparent huge pages until the kernel refuses one (the memory
+ * cgroup's limit: it falls back to a small page and counts the refusal, no OOM kill), then fails as a
+ * program whose allocator got less than it asked for: exit 1. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+int main(void) {
+    size_t huge = 2u << 20, size = 256u << 20;
+    char *raw = mmap(NULL, size + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return 4;
+    char *p = (char *)(((unsigned long)raw + huge - 1) & ~(huge - 1));
+    if (madvise(p, size, MADV_HUGEPAGE) != 0) return 4;
+    for (size_t off = 0; off < size; off += huge) {
+        p[off] = 1;
+        unsigned char in[2] = {0, 0};
+        if (mincore(p + off + 4096, 4096, in) == 0 && !in[0]) { /* the rest of the 2 MiB is not there */
+            printf("refused at %zu MiB\n", off >> 20);
+            return off ? 1 : 4; /* 4: no huge pages at all here */
+        }
+    }
+    return 0;
+}
+"""
+
+
+def test_an_allocation_refused_at_the_limit_without_an_oom_kill_is_mle(tmp_path: Path) -> None:
+    """MLE comes from the cgroup's record that its limit was hit (v1 memory.failcnt, v2 memory.events),
+    not only from an OOM kill: a program that gets less memory than it asked for and fails is MLE."""
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not thp.exists() or "[never]" in thp.read_text():
+        pytest.skip("transparent huge pages are off on this machine: no refusal without an OOM kill to provoke")
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    src = tmp_path / "thp.c"
+    src.write_text(THP_AT_THE_LIMIT)
+    subprocess.run(["gcc", "-O2", "-o", str(tmp_path / "thp"), str(src)], check=True)
+    spec = RunSpec(command=("./thp",), files=(FileSpec("thp", source=tmp_path / "thp", executable=True),),
+                   memory_mb=48, wall_time_s=10)
+    try:
+        backend = NativeBackend(slots=1)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        r = backend.run(spec)
+        if r.exit_code == 4:
+            pytest.skip(f"no transparent huge page was given even below the limit: {r.stdout!r}")
+        assert r.stdout.startswith(b"refused at"), r
+        assert (r.status, r.oom_killed, r.exit_code) == (Status.MLE, False, 1), r
+        assert dict(r.extra).get("memory_limit_hits", 0) > 0
+        roomy = backend.run(spec.with_(memory_mb=1024))  # the same program under a limit it never reaches
+        assert (roomy.status, roomy.exit_code) == (Status.OK, 0), roomy
+    finally:
+        backend.close()
+
+
+# -- the host's watchdog ---------------------------------------------------------------------------------------
+def test_a_run_the_sandbox_cannot_end_is_ended_by_the_host_watchdog(bins: dict[str, Path]) -> None:
+    """The program sleeps forever and its watcher is frozen (SIGSTOP from outside: the run's own wall
+    limit can never fire). The host's watchdog must end the run as IE shortly after wall + grace,
+    rebuild the slot, and the retry must judge the program normally."""
+    try:
+        backend = NativeBackend(slots=1, grace_s=1.0)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        assert backend.run(c_run(bins, "true")).status is Status.OK
+        slot = backend.pool._idle[0]
+        spec = c_run(bins, "sleep", cpu_time_s=0.5, wall_time_s=1.0)
+        frozen: list[int] = []
+
+        def freeze() -> None:  # every process of the slot, the run's watcher included
+            time.sleep(0.3)
+            for pid in _descendants(slot.pid):
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                    frozen.append(pid)
+                except ProcessLookupError:
+                    pass
+
+        t = threading.Thread(target=freeze)
+        start = time.monotonic()
+        t.start()
+        lost = backend._run_once(spec)
+        elapsed = time.monotonic() - start
+        t.join()
+        assert frozen, "nothing to freeze below the slot"
+        assert lost.status is Status.IE and "watchdog" in lost.message, lost
+        assert elapsed < 1.0 + 1.0 + 5.0, elapsed  # wall + grace + the watchdog's tick and the kill
+        assert slot.broken
+        again = backend.run(spec)  # a new slot: the sleeper is now stopped by its wall limit
+        assert (again.status, again.wall_limited) == (Status.TLE, True)
+    finally:
+        backend.close()

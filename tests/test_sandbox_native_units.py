@@ -3,6 +3,7 @@ the seccomp filter, and the zygote's decision of what it may serve. No sandbox i
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
@@ -235,3 +236,235 @@ def test_helper_source_builds_with_warnings_as_errors(tmp_path: Path) -> None:
     proc = subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-sign-compare", "-o", str(tmp_path / "h"),
                            str(src)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# -- MLE from the cgroup's record of its limit being hit --------------------------------------------
+def test_a_failure_at_the_memory_limit_without_an_oom_kill_is_mle() -> None:
+    # bad_alloc (SIGABRT) or malloc returning NULL (exit 1) after the cgroup refused memory
+    for kw in (dict(exit_code=None, signal=signal.SIGABRT), dict(exit_code=1)):
+        got = classify(obs(limit_hits=2, **kw))
+        assert (got.status, got.oom_killed) == (Status.MLE, False)
+        assert "memory limit" in got.message
+    # the limit was touched but the program succeeded: its answer decides, not the memory
+    assert classify(obs(limit_hits=5)).status is Status.OK
+    # limits outrank: CPU over the limit stays TLE, a sandbox failure stays IE
+    assert classify(obs(limit_hits=1, exit_code=None, signal=9, killed_for="cpu", cpu_s=2)).status is Status.TLE
+    assert classify(obs(limit_hits=1, exit_code=1, setup_error="x")).status is Status.IE
+
+
+# -- reused run cgroups: counters as differences from a baseline ---------------------------------------
+def _fake_v1(tmp_path: Path) -> tuple[cg.RunCgroup, dict[str, Path]]:
+    dirs = {}
+    for c in ("memory", "pids", "cpuacct"):
+        dirs[c] = tmp_path / c
+        dirs[c].mkdir()
+        (dirs[c] / "cgroup.procs").write_text("")
+    (dirs["memory"] / "memory.oom_control").write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n")
+    (dirs["memory"] / "memory.failcnt").write_text("10\n")
+    (dirs["memory"] / "memory.max_usage_in_bytes").write_text("999999999\n")
+    (dirs["pids"] / "pids.events").write_text("max 1\n")
+    (dirs["cpuacct"] / "cpuacct.usage").write_text("5000000000\n")
+    return cg.RunCgroup(1, tuple(dirs.items())), dirs
+
+
+def test_a_reused_cgroup_reports_only_what_the_run_added(tmp_path: Path) -> None:
+    run, dirs = _fake_v1(tmp_path)
+    base = run.begin()
+    assert (dirs["memory"] / "memory.max_usage_in_bytes").read_text().startswith("0")  # the peak was reset
+    assert base == cg.Baseline(cpu_s=5.0, limit_hits=10, oom_kills=3, fork_refusals=1)
+    (dirs["memory"] / "memory.max_usage_in_bytes").write_text(str(8 << 20))
+    (dirs["memory"] / "memory.failcnt").write_text("13\n")
+    (dirs["cpuacct"] / "cpuacct.usage").write_text("5250000000\n")
+    stats = run.finish(base)
+    assert stats == cg.CgroupStats(cpu_s=0.25, peak_bytes=8 << 20, oom_kills=0, limit_hits=3, fork_refusals=0)
+    assert run.reusable and run.is_empty() and run.recycle()
+    (dirs["pids"] / "cgroup.procs").write_text("4242\n")
+    assert not run.is_empty()
+    run.close_fds()
+
+
+def test_v2_cgroups_are_reused_only_where_the_peak_can_be_reset(tmp_path: Path) -> None:
+    d = tmp_path / "r0"
+    d.mkdir()
+    for name, text in {"cgroup.procs": "", "memory.events": "max 1\noom_kill 0\n", "memory.peak": "1\n",
+                       "pids.events": "max 0\n", "cpu.stat": "usage_usec 100\n"}.items():
+        (d / name).write_text(text)
+    run = cg.RunCgroup(2, (("unified", d),))
+    assert not run.reusable  # not until a reset of memory.peak has worked
+    run.begin()
+    run.close_fds()
+    (d / "memory.peak").chmod(0o444)  # an older kernel: memory.peak refuses writes
+    fresh = cg.RunCgroup(2, (("unified", d),))
+    if os.geteuid() != 0:  # root writes read-only files anyway
+        fresh.begin()
+        assert not fresh.reusable and not fresh.recycle()
+    fresh.close_fds()
+
+
+def test_limits_are_written_only_when_they_change(tmp_path: Path) -> None:
+    run, dirs = _fake_v1(tmp_path)
+    for name in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"):
+        (dirs["memory"] / name).write_text("0")
+    (dirs["pids"] / "pids.max").write_text("")
+    run.ensure_limits(memory_bytes=64 << 20, max_processes=2)
+    assert (dirs["pids"] / "pids.max").read_text() == "2"
+    (dirs["pids"] / "pids.max").write_text("untouched")
+    run.ensure_limits(memory_bytes=64 << 20, max_processes=2)
+    assert (dirs["pids"] / "pids.max").read_text() == "untouched"
+    run.ensure_limits(memory_bytes=64 << 20, max_processes=3)
+    assert (dirs["pids"] / "pids.max").read_text().startswith("3")  # written (cgroup files are not truncated)
+
+
+# -- the per-run wire ---------------------------------------------------------------------------------
+def test_the_runner_and_the_host_share_one_wire_format() -> None:
+    from sandbox.native import wire
+
+    assert runner.REPLY.format == wire.REPLY.format and runner.REPLY.size == 64  # struct reply in helper.c
+    assert runner.WATCH_HEAD.format == wire.WATCH_HEAD.format
+    assert runner.FILE_HEAD.format == wire.FILE_HEAD.format and runner.REPLY_MAGIC == wire.REPLY_MAGIC
+
+
+def test_watch_request_round_trip() -> None:
+    import socket
+
+    from sandbox.native import wire
+
+    raw = wire.watch_request(t0=12.5, wall_s=3.0, cpu_s=1.0, cpu_base=0.25, output_limit=1 << 20, stderr_limit=4096,
+                             fsize=1 << 24, cpu_fd=0, relay_fd=-1, cgroup_v2=True, collect=["output.txt", "d/x"])
+    a, b = socket.socketpair()
+    with a, b:
+        a.sendall(raw)
+        req = runner.recv_watch_request(b)
+    assert (req["t0"], req["wall_s"], req["cpu_s"], req["cpu_base"]) == (12.5, 3.0, 1.0, 0.25)
+    assert (req["output_limit"], req["stderr_limit"], req["fsize"]) == (1 << 20, 4096, 1 << 24)
+    assert (req["cpu_fd"], req["relay_fd"], req["cgroup_v2"], req["collect"]) == (0, -1, 1, ["output.txt", "d/x"])
+
+
+def _reply(flags: int = 16 | 4, code: int = 0, killed: int = 0, out: bytes = b"", err: bytes = b"",
+           error: bytes = b"", files: tuple[tuple[bytes, bytes, bytes], ...] = (), magic: int | None = None) -> bytes:
+    from sandbox.native import wire
+
+    parts = [wire.REPLY.pack(wire.REPLY_MAGIC if magic is None else magic, flags, code, killed, 0.5, 0.1, 0.05,
+                             0.125, len(out), len(err), len(error), len(files)), out, err, error]
+    for name, why, data in files:
+        parts += [wire.FILE_HEAD.pack(len(name), len(why), len(data)), name, why, data]
+    return b"".join(parts)
+
+
+def test_reply_parsing() -> None:
+    import socket
+    import threading
+    import time
+
+    from sandbox.native import wire
+
+    data = _reply(flags=16 | 4 | 1, code=-9, killed=3, out=b"\xff" * 70000, err=b"e", error=b"",
+                  files=((b"output.txt", b"", b"42\n"), (b"x", b"missing", b"")))
+    a, b = socket.socketpair()
+    with a, b:
+        deadline = time.monotonic() + 5
+        got: list[wire.Reply] = []
+        t = threading.Thread(target=lambda: got.append(wire.recv_reply(b, deadline)))
+        t.start()
+        a.sendall(data)  # more than a socket buffer: the reader takes it as it comes
+        t.join()
+    r = got[0]
+    assert (r.exit_code, r.killed, r.stdout_truncated, r.stderr_truncated, r.zygote) == (-9, "output", True, False,
+                                                                                         False)
+    assert (r.stdout, r.stderr, r.setup_error, r.cpu_s) == (b"\xff" * 70000, b"e", "", 0.125)
+    assert r.files == (("output.txt", "", b"42\n"), ("x", "missing", b""))
+
+
+@pytest.mark.parametrize("data, why", [
+    (_reply(magic=0x1234), "malformed"),
+    (_reply(out=b"abc")[:-2], "without a full reply"),
+    (_reply(killed=9), "malformed"),
+])
+def test_a_bad_reply_is_a_wire_error_never_a_result(data: bytes, why: str) -> None:
+    import socket
+    import time
+
+    from sandbox.native import wire
+
+    a, b = socket.socketpair()
+    with b:
+        a.sendall(data)
+        a.close()
+        with pytest.raises(wire.WireError, match=why):
+            wire.recv_reply(b, time.monotonic() + 5)
+
+
+def test_a_silent_watcher_is_a_wire_error_at_the_deadline() -> None:
+    import socket
+    import time
+
+    from sandbox.native import wire
+
+    a, b = socket.socketpair()
+    with a, b:
+        start = time.monotonic()
+        with pytest.raises(wire.WireError, match="in time"):
+            wire.recv_reply(b, start + 0.2)
+        assert time.monotonic() - start < 2
+
+
+# -- the host's watchdog --------------------------------------------------------------------------------
+class _FakeSlot:
+    def __init__(self) -> None:
+        self.watchdog_fired = False
+        self.killed = 0
+
+    def kill(self) -> None:
+        self.killed += 1
+
+
+def test_the_watchdog_kills_only_slots_past_their_deadline() -> None:
+    from sandbox.native.watchdog import Watchdog
+
+    dog = Watchdog(tick_s=3600)  # driven by hand here
+    late, early, done = _FakeSlot(), _FakeSlot(), _FakeSlot()
+    dog.arm(late, 10.0)
+    dog.arm(early, 30.0)
+    dog.disarm(dog.arm(done, 5.0))
+    assert dog.check(now=20.0) == 1
+    assert (late.killed, late.watchdog_fired, early.killed, done.killed) == (1, True, 0, 0)
+    assert dog.check(now=20.0) == 0  # a slot is killed once
+    dog.close()
+
+
+def test_the_watchdog_thread_fires_on_its_own() -> None:
+    import time
+
+    from sandbox.native.watchdog import Watchdog
+
+    dog = Watchdog(tick_s=0.05)
+    slot = _FakeSlot()
+    dog.arm(slot, time.monotonic() + 0.1)
+    deadline = time.monotonic() + 5
+    while not slot.killed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    dog.close()
+    assert slot.killed == 1 and dog.fired == 1
+
+
+# -- the slot pool never leaks a place ---------------------------------------------------------------------
+def test_a_slot_that_fails_to_start_in_any_way_gives_its_place_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from sandbox.native import backend as nb
+    from sandbox.native.slot import SlotBroken
+
+    pool = nb.SlotPool(config=None, size=1)  # type: ignore[arg-type]
+    calls = []
+
+    def broken(config: object) -> object:
+        calls.append(1)
+        raise MemoryError("no memory for a new slot")  # not a SlotBroken: used to leak the count
+
+    monkeypatch.setattr(nb, "Slot", broken)
+    for _ in range(3):  # with a leaked count the second acquire would wait forever
+        t = threading.Thread(target=lambda: pytest.raises(SlotBroken, pool.acquire))
+        t.start()
+        t.join(timeout=5)
+        assert not t.is_alive()
+    assert len(calls) == 3 and pool._count == 0

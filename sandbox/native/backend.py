@@ -27,18 +27,20 @@ from typing import Any
 
 from sandbox.backend import Backend, register_backend
 from sandbox.errors import UnsafeSandboxError
-from sandbox.native import layers, runner
+from sandbox.native import layers, runner, wire
 from sandbox.native.bwrap import PYTHON, find_bwrap, system_mounts
-from sandbox.native.cgroups import CgroupManager, CgroupStats, RunCgroup
+from sandbox.native.cgroups import Baseline, CgroupManager, CgroupStats, RunCgroup
 from sandbox.native.helper_build import helper_binary
 from sandbox.native.seccomp import filter_bpf
-from sandbox.native.slot import Slot, SlotBroken, SlotConfig, Standby, recv_frame
+from sandbox.native.slot import Slot, SlotBroken, SlotConfig, Standby
 from sandbox.native.status import Observation, classify
+from sandbox.native.watchdog import Watchdog
+from sandbox.native.wire import WireError
 from sandbox.spec import MiB, RunResult, RunSpec
 from sandbox.verdict import Status
 
 NOFILE = 256
-REPLY_GRACE_S = 15.0  # beyond the wall limit, before a silent slot is declared broken
+REPLY_GRACE_S = 15.0  # beyond the wall limit, before the watchdog declares a silent slot broken
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -107,13 +109,17 @@ class SlotPool:
             for _ in range(missing):
                 slots.append(Slot(self.config))
                 missing -= 1
-        except SlotBroken:
+        except BaseException as exc:
+            # Whatever failed (a slot that did not start, no descriptors left...), the places taken
+            # are given back: a leaked count would leave later callers waiting forever.
             with self._cond:
                 self._count -= missing
                 self._cond.notify_all()
             for s in slots:
                 self.release(s)
-            raise
+            if isinstance(exc, SlotBroken):
+                raise
+            raise SlotBroken(f"a sandbox slot could not start: {type(exc).__name__}: {exc}") from exc
         return slots
 
     def release(self, slot: Slot) -> None:
@@ -143,9 +149,10 @@ class NativeBackend(Backend):
 
     def __init__(
         self, *, insecure: bool = False, slots: int | None = None, warm: bool | None = None,
-        zygote: bool | None = None,
+        zygote: bool | None = None, grace_s: float = REPLY_GRACE_S,
     ) -> None:
         super().__init__(slots)
+        self.grace_s = grace_s
         self.warm = _env_flag("CPAGENT_SANDBOX_WARM", True) if warm is None else warm
         self.zygote = _env_flag("CPAGENT_SANDBOX_ZYGOTE", True) if zygote is None else zygote
         bwrap = find_bwrap()
@@ -188,7 +195,7 @@ class NativeBackend(Backend):
                                  helper=helper_binary() if _env_flag("CPAGENT_SANDBOX_HELPER", True) else None)
         self.pool = SlotPool(self.config, self.slots)
         self._remover = ThreadPoolExecutor(max_workers=1, thread_name_prefix="native-cgroup-remover")
-        self._preparer = ThreadPoolExecutor(max_workers=self.slots + 2, thread_name_prefix="native-standby")
+        self.watchdog = Watchdog()
 
     # -- one run ------------------------------------------------------------------------------------
     def _run_once(self, spec: RunSpec) -> RunResult:
@@ -212,18 +219,23 @@ class NativeBackend(Backend):
         else:
             slot.close()
 
+    def _ie(self, slot: Slot, message: str) -> RunResult:
+        if slot.watchdog_fired:
+            message = (f"the host's watchdog ended a run that stayed silent {self.grace_s:g} s past its wall limit "
+                       f"(the slot was rebuilt): {message}")
+        return RunResult(Status.IE, backend=self.name, message=message)
+
     def _execute(
         self, slot: Slot, spec: RunSpec, *, stdin_fd: int | None = None, stdout_fd: int | None = None,
         relay_fd: int | None = None,
     ) -> RunResult:
         """One run on one slot. fds given here are closed once sent (so pipes see EOF properly)."""
-        own: list[int] = []  # fds opened (or handed over) here, closed once sent
-        for fd in (stdin_fd, stdout_fd, relay_fd):
-            if fd is not None:
-                own.append(fd)
-        cg: RunCgroup | None = None
+        own: list[int] = [fd for fd in (stdin_fd, stdout_fd, relay_fd) if fd is not None]
         standby: Standby | None = None
+        token: int | None = None
         try:
+            python = self._python(spec)
+            kind = self._kind(spec, python)
             c_fds: list[int] = []
             c_blobs: list[bytes] = []
             files = []
@@ -247,7 +259,7 @@ class NativeBackend(Backend):
             c_req: dict[str, Any] = {
                 "argv": list(spec.command), "env": [list(kv) for kv in spec.env], "files": files,
                 "cpu_s": spec.cpu_time_s, "fsize": spec.file_size_limit_bytes, "stack": spec.memory_mb * MiB,
-                "nofile": NOFILE, "tmpfs_mb": spec.tmpfs_mb, "zygote": self._python(spec),
+                "nofile": NOFILE, "tmpfs_mb": spec.tmpfs_mb, "zygote": python,
                 "address_space": None if self.cgroups is not None else spec.memory_mb * MiB * 2,
                 "stdin_fd": -1, "stdout_fd": -1,
             }
@@ -257,61 +269,52 @@ class NativeBackend(Backend):
             if stdout_fd is not None:
                 c_req["stdout_fd"] = len(c_fds)
                 c_fds.append(stdout_fd)
-            b_req: dict[str, Any] = {
-                "wall_s": spec.effective_wall_s(), "cpu_s": spec.cpu_time_s, "output_limit": spec.output_limit_bytes,
-                "stderr_limit": spec.stderr_limit_bytes, "collect": list(spec.collect),
-                "fsize": spec.file_size_limit_bytes, "cpu_fd": -1, "relay_fd": -1, "cgroup_v2": False,
-            }
-            b_fds: list[int] = []
-            if relay_fd is not None:
-                b_req["relay_fd"] = len(b_fds)
-                b_fds.append(relay_fd)
             try:
-                pending, slot.pending = slot.pending, None
-                if pending is not None:
-                    pending.result()  # the standby asked for at the end of the previous run
                 if not slot.prepared:
-                    self._prepare(slot, spec)
+                    self._prepare(slot, kind, spec)
                 standby = slot.take_standby()
-                if standby.kind != self._kind(spec):
+                if standby.kind != kind:
                     # Made for a different kind of run (a switch between Python and compiled
                     # programs): make the right one, so that how a program runs never depends on
                     # what ran before it. Costs one slower run per switch.
-                    standby.close()
-                    stale, slot.next_cgroup = slot.next_cgroup, None
-                    if stale is not None:
-                        self._remover.submit(stale.remove)
-                    self._prepare(slot, spec)
+                    self._discard(slot, standby)
+                    self._prepare(slot, kind, spec)
                     standby = slot.take_standby()
-                cg, slot.next_cgroup = slot.next_cgroup, None
+                cg: RunCgroup | None = standby.cgroup
+                b_fds: list[int] = []
+                base: Baseline | None = None
                 if cg is not None:
                     # C already sits in this cgroup; its parent does not when the helper execs in place.
-                    waiting_parent = standby.kind == "python" and not self._python(spec)
-                    cg.set_limits(memory_bytes=spec.memory_mb * MiB,
-                                  max_processes=spec.max_processes + (1 if waiting_parent else 0))
-                    cpu_fd = cg.open_cpu_fd()
-                    own.append(cpu_fd)
-                    b_req.update(cpu_fd=len(b_fds), cgroup_v2=cg.version == 2)
-                    b_fds.append(cpu_fd)
-                baseline = cg.start_measuring() if cg is not None else 0.0
-                b_req["cpu_base"] = baseline  # what the standby used while waiting is not the program's
-                b_req["t0"] = time.monotonic()
+                    waiting_parent = standby.kind == "python" and not python
+                    cg.ensure_limits(memory_bytes=spec.memory_mb * MiB,
+                                     max_processes=spec.max_processes + (1 if waiting_parent else 0))
+                    base = cg.begin()  # what the standby used while waiting is not the program's
+                    b_fds.append(cg.cpu_fd)
+                if relay_fd is not None:
+                    b_fds.append(relay_fd)
+                t0 = time.monotonic()
+                deadline = t0 + spec.effective_wall_s() + self.grace_s
+                token = self.watchdog.arm(slot, deadline)
+                b_req = wire.watch_request(
+                    t0=t0, wall_s=spec.effective_wall_s(), cpu_s=spec.cpu_time_s,
+                    cpu_base=base.cpu_s if base is not None else 0.0, output_limit=spec.output_limit_bytes,
+                    stderr_limit=spec.stderr_limit_bytes, fsize=spec.file_size_limit_bytes,
+                    cpu_fd=0 if cg is not None else -1, relay_fd=len(b_fds) - 1 if relay_fd is not None else -1,
+                    cgroup_v2=cg is not None and cg.version == 2, collect=spec.collect)
                 try:
                     if standby.kind == "helper":
                         standby.send(standby.exec_sock, {}, [], c_fds, raw=helper_request(c_req, c_blobs))
                     else:
                         standby.send(standby.exec_sock, c_req, c_blobs, c_fds)
-                    standby.send(standby.watch_sock, b_req, [], b_fds)
+                    standby.send(standby.watch_sock, {}, [], b_fds, raw=b_req)
                 except OSError as exc:  # the standby died; the slot's runner is fine
+                    if slot.watchdog_fired:
+                        raise
                     return RunResult(Status.IE, backend=self.name,
                                      message=f"the run's process ended before the program started: {exc}")
-                if self.warm:
-                    # The next run's standby is made while this one runs, from another thread: creating
-                    # a cgroup waits on the kernel's cgroup lock, held while a process joins one.
-                    slot.pending = self._preparer.submit(self._prepare, slot, spec)
             except (SlotBroken, OSError) as exc:
                 slot.kill()
-                return RunResult(Status.IE, backend=self.name, message=f"sandbox slot failed: {exc}")
+                return self._ie(slot, f"sandbox slot failed: {exc}")
             finally:
                 for fd in own:
                     try:
@@ -319,16 +322,23 @@ class NativeBackend(Backend):
                     except OSError:
                         pass
                 own.clear()
+            if self.warm:
+                try:  # the next run's standby is made while this one runs (most often the same kind)
+                    self._prepare(slot, kind, spec)
+                except SlotBroken:
+                    pass  # this run carries on; the pool rebuilds the slot afterwards
             try:
-                reply, reply_blobs = recv_frame(standby.watch_sock,
-                                                time.monotonic() + spec.effective_wall_s() + REPLY_GRACE_S)
-            except (SlotBroken, OSError) as exc:
+                reply = wire.recv_reply(standby.watch_sock, deadline)
+            except (WireError, OSError) as exc:
+                if isinstance(exc, WireError) and exc.late:
+                    slot.watchdog_fired = True  # the deadline the watchdog holds, seen first by the reader
                 slot.kill()  # a watcher that neither reports nor dies: rebuild the whole slot
-                return RunResult(Status.IE, backend=self.name, message=f"the run's watcher failed: {exc}")
-            stats = cg.stats(cpu_baseline=baseline) if cg is not None else None
-            leftover = cg.kill_all() if cg is not None else 0
-            return self._result(spec, reply, reply_blobs, stats, leftover)
+                return self._ie(slot, f"the run's watcher failed: {exc}")
+            stats = cg.finish(base) if cg is not None and base is not None else None
+            return self._result(spec, reply, stats)
         finally:
+            if token is not None:
+                self.watchdog.disarm(token)
             for fd in own:
                 try:
                     os.close(fd)
@@ -336,73 +346,94 @@ class NativeBackend(Backend):
                     pass
             if standby is not None:
                 standby.close()
-            if cg is not None:
-                self._remover.submit(cg.remove)  # rmdir waits for the kernel: off the caller's path
+                self._recycle(slot, standby.cgroup)
 
-    def _kind(self, spec: RunSpec) -> str:
+    def _kind(self, spec: RunSpec, python: bool | None = None) -> str:
         """Which standby serves `spec`: the exec helper for compiled programs, the runner for Python."""
-        return "helper" if self.config.helper is not None and not self._python(spec) else "python"
+        if python is None:
+            python = self._python(spec)
+        return "helper" if self.config.helper is not None and not python else "python"
 
-    def _prepare(self, slot: Slot, spec: RunSpec) -> None:
-        """Create a cgroup (when there are cgroups) and ask the slot's runner for a standby inside it.
+    def _cgroup_for(self, slot: Slot, spec: RunSpec) -> RunCgroup | None:
+        """A run cgroup of this slot that no process uses: a recycled one, or a new one."""
+        if self.cgroups is None:
+            return None
+        while slot.used_cgroups:  # recycled only now: their run's init has long exited (tmpfs freed)
+            used = slot.used_cgroups.pop()
+            if used in slot.cgroups and not slot.broken and used.recycle():
+                slot.free_cgroups.append(used)
+            elif used in slot.cgroups:
+                slot.cgroups.remove(used)
+                self._remover.submit(used.remove)
+        if slot.free_cgroups:
+            return slot.free_cgroups.pop()
+        cg = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes + 1)
+        slot.cgroups.append(cg)
+        return cg
+
+    def _recycle(self, slot: Slot, cg: RunCgroup | None) -> None:
+        """After a run (or a discarded standby): its cgroup is reused once empty and reset, else dropped.
+
+        The reset waits until the cgroup is needed again, so that the run's init has exited and its
+        tmpfs is gone by then (resetting earlier would have the kernel try to reclaim pages still in use).
+        """
+        if cg is None or cg not in slot.cgroups:
+            return  # the slot was killed: its cgroups are gone
+        if not cg.reusable or slot.broken:
+            slot.cgroups.remove(cg)
+            self._remover.submit(cg.remove)  # rmdir waits for the kernel: off the caller's path
+            return
+        slot.used_cgroups.append(cg)
+
+    def _discard(self, slot: Slot, standby: Standby) -> None:
+        standby.close()  # B sees the host go and exits; the kernel ends C with it
+        if standby.cgroup is not None and standby.cgroup in slot.cgroups:
+            standby.cgroup.kill_all()
+        self._recycle(slot, standby.cgroup)
+        standby.cgroup = None
+
+    def _prepare(self, slot: Slot, kind: str, spec: RunSpec) -> None:
+        """Ask the slot for a standby of this kind, its program process inside a free run cgroup.
 
         The standby's kind follows `spec` (the next run is most often like this one): the exec
         helper for compiled programs, a forked runner process for Python (the zygote). A wrong guess
-        costs speed only: the helper execs python3, the runner process spawns a binary.
+        costs speed only: the next run makes the right one.
         """
-        cg = None
-        procs: list[int] = []
-        kind = self._kind(spec)
-        if self.cgroups is not None:
-            cg = self.cgroups.create(memory_bytes=spec.memory_mb * MiB, max_processes=spec.max_processes + 1)
-            procs = cg.open_procs_fds()
+        cg = self._cgroup_for(slot, spec)
         try:
-            slot.prepare(procs, cg, kind)
-        except SlotBroken:
-            if cg is not None:
-                cg.remove()
-            raise
-        finally:
-            for fd in procs:
-                os.close(fd)
+            slot.prepare(cg.procs_fds() if cg is not None else [], cg, kind)
+        except (SlotBroken, OSError) as exc:
+            if cg is not None and cg in slot.cgroups and not slot.broken:
+                slot.free_cgroups.append(cg)
+            raise SlotBroken(str(exc)) from exc
 
     def _python(self, spec: RunSpec) -> bool:
         """Whether the zygote will serve this run (the same rule the runner applies inside)."""
         if not self.zygote or spec.language not in ("python3", "") or not spec.command:
             return False
+        name = os.path.basename(spec.command[0])
+        if name not in runner.PYTHON_NAMES:
+            return False
         return runner.zygote_plan({"argv": list(spec.command), "env": [list(kv) for kv in spec.env]},
                                   executable=PYTHON) is not None
 
-
-    def _result(
-        self, spec: RunSpec, reply: dict[str, Any], blobs: list[bytes], stats: CgroupStats | None, leftover: int
-    ) -> RunResult:
-        if "error" in reply:
-            return RunResult(Status.IE, backend=self.name, message=f"sandbox runner failed: {reply['error']}")
-        if len(blobs) < 2:
-            return RunResult(Status.IE, backend=self.name, message="sandbox runner sent an incomplete reply")
-        stdout, stderr = blobs[0], blobs[1]
-        report = reply.get("report") or {}
-        killed = str(reply.get("killed") or "")
-        exit_code = report.get("exit_code")
+    def _result(self, spec: RunSpec, reply: wire.Reply, stats: CgroupStats | None) -> RunResult:
         code: int | None = None
         sig: int | None = None
-        if exit_code is not None:
-            code, sig = (exit_code, None) if exit_code >= 0 else (None, -exit_code)
-        elif killed:
+        if reply.exit_code is not None:
+            code, sig = (reply.exit_code, None) if reply.exit_code >= 0 else (None, -reply.exit_code)
+        elif reply.killed:
             sig = signal.SIGKILL
-        cpu_s = stats.cpu_s if stats is not None else float(report.get("user_s", 0.0)) + float(report.get("sys_s", 0.0))
-        setup_error = str(report.get("setup_error") or "")
-        if not report and not killed:
-            setup_error = "the run's init process died without a report"
+        cpu_s = stats.cpu_s if stats is not None else reply.user_s + reply.sys_s
         verdict = classify(Observation(
-            exit_code=code, signal=sig, cpu_s=cpu_s, cpu_limit_s=spec.cpu_time_s, killed_for=killed,
+            exit_code=code, signal=sig, cpu_s=cpu_s, cpu_limit_s=spec.cpu_time_s, killed_for=reply.killed,
             oom_kills=stats.oom_kills if stats is not None else 0,
-            stdout_truncated=bool(reply.get("stdout_truncated")), setup_error=setup_error,
+            limit_hits=stats.limit_hits if stats is not None else 0,
+            stdout_truncated=reply.stdout_truncated, setup_error=reply.setup_error,
         ))
         files: list[tuple[str, bytes]] = []
         notes: list[str] = []
-        for (name, err), data in zip(report.get("files", []), blobs[2:]):
+        for name, err, data in reply.files:
             if err:
                 notes.append(f"{name}: {err}")
             else:
@@ -410,16 +441,16 @@ class NativeBackend(Backend):
         message = verdict.message
         if notes:
             message = "; ".join(filter(None, [message, "collect " + ", ".join(notes)]))
-        extra: list[tuple[str, Any]] = [("zygote", bool(report.get("zygote")))]
-        if leftover:
-            extra.append(("leftover_processes_killed", leftover))
+        extra: list[tuple[str, Any]] = [("zygote", reply.zygote)]
         if stats is not None and stats.fork_refusals:
             extra.append(("fork_refusals", stats.fork_refusals))
+        if stats is not None and stats.limit_hits:
+            extra.append(("memory_limit_hits", stats.limit_hits))
         return RunResult(
-            status=verdict.status, exit_code=code, signal=sig, cpu_s=cpu_s, wall_s=float(reply.get("wall_s", 0.0)),
+            status=verdict.status, exit_code=code, signal=sig, cpu_s=cpu_s, wall_s=reply.wall_s,
             memory_mb=(stats.peak_bytes / MiB) if stats is not None else 0.0,
-            stdout=stdout, stderr=stderr, stdout_truncated=bool(reply.get("stdout_truncated")),
-            stderr_truncated=bool(reply.get("stderr_truncated")), oom_killed=verdict.oom_killed,
+            stdout=reply.stdout, stderr=reply.stderr, stdout_truncated=reply.stdout_truncated,
+            stderr_truncated=reply.stderr_truncated, oom_killed=verdict.oom_killed,
             wall_limited=verdict.wall_limited, backend=self.name, message=message, files=tuple(files),
             extra=tuple(extra),
         )
@@ -458,7 +489,7 @@ class NativeBackend(Backend):
 
     def close(self) -> None:
         super().close()
-        self._preparer.shutdown(wait=True)
+        self.watchdog.close()
         self.pool.close()
         self._remover.shutdown(wait=True)
         if self.cgroups is not None:

@@ -59,7 +59,8 @@ def find_bwrap() -> str | None:
 HELPER_PATH = "/.cpagent/exec-helper"
 
 
-def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int, helper_fd: int | None = None) -> list[str]:
+def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int, helper_fd: int | None = None,
+              server_fd: int | None = None) -> list[str]:
     """The full bwrap argv of one slot, ending with the runner's command."""
     argv = [
         bwrap,
@@ -85,7 +86,7 @@ def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int, h
         *(["--perms", "0555", "--ro-bind-data", str(helper_fd), HELPER_PATH] if helper_fd is not None else []),
         "--chdir", "/work",
         "--remount-ro", "/",
-        PYTHON, RUNNER_PATH, str(sock_fd),
+        PYTHON, RUNNER_PATH, str(sock_fd), *([str(server_fd)] if server_fd is not None else []),
     ]
     return argv
 

@@ -9,8 +9,9 @@ judged by a guess from its exit code. Both layouts are supported and detected at
   `memory.events`, CPU from `cpu.stat`. The controllers must be delegated to the cgroup cpagent runs
   in (root in the root cgroup, or `systemd-run --scope -p Delegate=yes`).
 
-Every run gets a fresh cgroup under `<own cgroup>/cpagent-<pid>/`, so no counter is ever carried
-from one run to the next, and `kill_all` empties it at the end so that no process outlives its run.
+Run cgroups live under `<own cgroup>/cpagent-<pid>-<n>/`; a worker slot reuses its own run after run
+(see `RunCgroup`: emptied, checked empty, counters read against a baseline), and `kill_all` empties
+one whenever a process could have outlived its run.
 The parsing functions are pure so that both layouts are unit-tested on any machine.
 """
 
@@ -26,6 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 V1_CONTROLLERS = ("memory", "pids", "cpuacct")
+# v1 charges memory+swap before memory, and Linux counts `failcnt` for the memory counter only: with
+# both limits equal the memsw counter would refuse first and no refusal would ever be counted. A
+# memsw limit one MiB above the memory limit lets the memory counter refuse (and count) first; on a
+# machine with swap it lets a run swap at most that MiB.
+MEMSW_SLACK = 1 << 20
 V2_CONTROLLERS = ("memory", "pids", "cpu")
 
 
@@ -50,7 +56,7 @@ class CgroupStats:
     cpu_s: float
     peak_bytes: int
     oom_kills: int
-    limit_hits: int  # v1 memory.failcnt / v2 memory.events max
+    limit_hits: int  # v1 memory.failcnt + memory.memsw.failcnt / v2 memory.events max
     fork_refusals: int = 0  # pids.events max: forks refused by the process limit
 
 
@@ -274,12 +280,136 @@ def _rmdir_retry(path: Path, attempts: int = 50) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """The cgroup's counters when a run starts: its results are what was added after."""
+
+    cpu_s: float
+    limit_hits: int
+    oom_kills: int
+    fork_refusals: int
+
+
 class RunCgroup:
-    """The cgroup directories of one run (one per controller on v1, one on v2)."""
+    """The cgroup directories of one run (one per controller on v1, one on v2).
+
+    A worker slot reuses its run cgroups run after run instead of creating and removing one per run
+    (each costs the kernel a memcg allocation and an RCU-deferred teardown). Reuse is sound because
+    (1) the run's init reaps every process of the run before it reports, and `recycle` checks that
+    the cgroup is empty (killing and discarding it otherwise); (2) the memory peak is reset when a run
+    starts and every cumulative counter (CPU, limit hits, OOM kills, refused forks) is read as the
+    difference from a baseline taken then; (3) v1's `memory.force_empty` drops pages the previous run
+    left charged (page cache), so a run never starts with another's memory. Where the peak cannot be
+    reset (cgroup v2 before Linux 6.12) `reusable` is False and every run gets a fresh cgroup.
+    """
 
     def __init__(self, version: int, dirs: tuple[tuple[str, Path], ...]) -> None:
         self.version = version
         self.dirs = dirs
+        self._fds: dict[str, int] = {}
+        self._limits: tuple[int, int] | None = None
+        self.reusable = version == 1
+        self.memsw = version == 1 and (self.path("memory") / "memory.memsw.failcnt").exists()
+
+    # -- held descriptors: a run's bookkeeping is a few preads, no path lookups ------------------------
+    def _fd(self, key: str, controller: str, name: str, flags: int = os.O_RDONLY) -> int:
+        fd = self._fds.get(key)
+        if fd is None:
+            fd = os.open(self.path(controller) / name, flags | os.O_CLOEXEC)
+            self._fds[key] = fd
+        return fd
+
+    def _pread(self, key: str, controller: str, name: str) -> str:
+        try:
+            return os.pread(self._fd(key, controller, name), 4096, 0).decode()
+        except OSError:
+            return ""
+
+    @property
+    def cpu_fd(self) -> int:
+        """A held read-only fd of the CPU counter (cpuacct.usage on v1, cpu.stat on v2)."""
+        if self.version == 1:
+            return self._fd("cpu", "cpuacct", "cpuacct.usage")
+        return self._fd("cpu", "cpu", "cpu.stat")
+
+    def procs_fds(self) -> list[int]:
+        """Held write-only fds of each `cgroup.procs` (a standby writes "0" to join); not to be closed."""
+        return [self._fd(f"join-{c}", c, "cgroup.procs", os.O_WRONLY) for c, _ in self.dirs]
+
+    def ensure_limits(self, *, memory_bytes: int, max_processes: int) -> None:
+        """Set the limits unless they are already these (most runs of a batch share them)."""
+        if self._limits != (memory_bytes, max_processes):
+            self.set_limits(memory_bytes=memory_bytes, max_processes=max_processes)
+
+    def _cpu_now(self) -> float:
+        text = self._pread("cpu", "cpuacct" if self.version == 1 else "cpu",
+                           "cpuacct.usage" if self.version == 1 else "cpu.stat")
+        if self.version == 1:
+            return int(text.strip() or 0) / 1e9
+        return parse_v2_cpu_stat(text)
+
+    def _counters(self) -> tuple[int, int, int]:
+        """(limit hits, OOM kills, refused forks) so far: cumulative kernel counters."""
+        if self.version == 1:
+            # memory+swap is charged first (and has the same limit), so it is usually memsw that fails
+            hits = int(self._pread("failcnt", "memory", "memory.failcnt").strip() or 0)
+            if self.memsw:
+                hits += int(self._pread("memsw_failcnt", "memory", "memory.memsw.failcnt").strip() or 0)
+            oom = parse_flat_keyed(self._pread("oom", "memory", "memory.oom_control")).get("oom_kill", 0)
+        else:
+            events = parse_flat_keyed(self._pread("events", "memory", "memory.events"))
+            hits, oom = events.get("max", 0), events.get("oom_kill", 0)
+        forks = parse_flat_keyed(self._pread("pids", "pids", "pids.events")).get("max", 0)
+        return hits, oom, forks
+
+    def begin(self) -> Baseline:
+        """Just before the program starts: reset the memory peak and take the counters' baseline."""
+        try:
+            if self.version == 1:
+                os.write(self._fd("peak", "memory", "memory.max_usage_in_bytes", os.O_RDWR), b"0")
+            else:
+                os.write(self._fd("peak", "memory", "memory.peak", os.O_RDWR), b"reset\n")
+        except OSError:
+            if self.version == 2:
+                self.reusable = False  # an older kernel: the peak cannot be reset, never reuse
+        hits, oom, forks = self._counters()
+        return Baseline(self._cpu_now(), hits, oom, forks)
+
+    def finish(self, base: Baseline) -> CgroupStats:
+        """What the run added to the counters since `begin`."""
+        hits, oom, forks = self._counters()
+        peak = self._pread("peak", "memory", "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak")
+        return CgroupStats(
+            cpu_s=max(0.0, self._cpu_now() - base.cpu_s),
+            peak_bytes=int(peak.strip() or 0),
+            oom_kills=max(0, oom - base.oom_kills),
+            limit_hits=max(0, hits - base.limit_hits),
+            fork_refusals=max(0, forks - base.fork_refusals),
+        )
+
+    def is_empty(self) -> bool:
+        for controller, _ in self.dirs:
+            if self._pread(f"procs-{controller}", controller, "cgroup.procs").strip():
+                return False
+        return True
+
+    def recycle(self) -> bool:
+        """After a run: True when this cgroup is empty and reset, ready for the next run's standby."""
+        if not self.reusable:
+            return False
+        if not self.is_empty():
+            self.kill_all()
+            if not self.is_empty():
+                return False
+        return True
+
+    def close_fds(self) -> None:
+        fds, self._fds = self._fds, {}
+        for fd in fds.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def path(self, controller: str) -> Path:
         if self.version == 2:
@@ -290,6 +420,11 @@ class RunCgroup:
         raise KeyError(controller)
 
     def set_limits(self, *, memory_bytes: int, max_processes: int) -> None:
+        self._limits = None  # unknown until every write succeeded
+        self._set_limits(memory_bytes=memory_bytes, max_processes=max_processes)
+        self._limits = (memory_bytes, max_processes)
+
+    def _set_limits(self, *, memory_bytes: int, max_processes: int) -> None:
         if self.version == 1:
             mem = self.path("memory")
             # v1 keeps memory <= memory+swap at every step: raise memsw first, lower memory first.
@@ -300,7 +435,8 @@ class RunCgroup:
                     order.reverse()
             for name in order:
                 if (mem / name).exists():
-                    _write(mem / name, str(memory_bytes))
+                    slack = MEMSW_SLACK if name == "memory.memsw.limit_in_bytes" else 0
+                    _write(mem / name, str(memory_bytes + slack))
             _write(self.path("pids") / "pids.max", str(max_processes))
         else:
             d = self.path("memory")
@@ -339,6 +475,7 @@ class RunCgroup:
             usage = _read(self.path("cpuacct") / "cpuacct.usage").strip()
             oom = parse_flat_keyed(_read(mem / "memory.oom_control"))
             failcnt = _read(mem / "memory.failcnt").strip()
+            failcnt = str(int(failcnt or 0) + int(_read(mem / "memory.memsw.failcnt").strip() or 0))
             peak = _read(mem / "memory.max_usage_in_bytes").strip()
             return CgroupStats(
                 cpu_s=max(0.0, int(usage or 0) / 1e9 - cpu_baseline),
@@ -392,6 +529,7 @@ class RunCgroup:
         return found
 
     def remove(self) -> None:
+        self.close_fds()
         if self.pids():
             self.kill_all()
         for _, d in self.dirs:

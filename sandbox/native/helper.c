@@ -1,18 +1,45 @@
-/* The run's program process when it is not Python: a tiny exec helper.
+/* The per-run machinery of a worker slot in C: standby server, run watcher and program launcher.
  *
- * B (the run's init, see runner.py) forks and execs this helper ahead of time. It joins the run's
- * cgroups, reads the seccomp filter, and waits for the host's request on its socket. Then it writes
- * the run's files into /work, sets rlimits and the std fds, closes every other fd, drops all
- * capabilities, sets no_new_privs, installs the filter, and execs the program in its own place.
- * Being small, it starts the program at the cost of a plain exec: a forked Python interpreter
- * costs several times more to tear down than a short program takes to run.
+ * Why C: every run used to pay for two forks of the runner's Python interpreter (copying its page
+ * tables, copy-on-write faults, tearing its address space down) and a Python watch loop. A fork of
+ * this small program costs a fraction of that, so the per-run path does no Python work at all for
+ * compiled programs.
  *
- * usage: helper SOCK_FD ERROR_FD BPF_FD OUT_FD ERR_FD [PROCS_FD...]
- * request: a 1-byte message carrying the fds (SCM_RIGHTS), then u32 length + body (host order):
+ * Modes (argv[1]):
+ *
+ *   server SOCK BPF_FD       Started once per slot by the runner. For every 1-byte request 'P' on
+ *                            SOCK (carrying the run's write-only cgroup.procs fds, SCM_RIGHTS) it
+ *                            clones the next run's init B (a child of the runner, which reaps it)
+ *                            into fresh PID and mount namespaces and
+ *                            answers 'S' + B's pid (u32), carrying two sockets: to C (the program's
+ *                            process) and to B. The host talks to both directly.
+ *   watch CHAN OUT ERR ERROR CPID
+ *                            Exec'd by the Python runner's B (for Python programs, whose process C is
+ *                            a fork of the warm interpreter): B becomes this watcher, still PID 1 of
+ *                            the run and still C's parent.
+ *
+ * B (the run's init): private mounts, fresh size-limited tmpfs on /work, /tmp, /dev/shm and a fresh
+ * /proc; forks C; waits for the host's watch request; then reads stdout/stderr (output limit), polls
+ * the cgroup's CPU time and the wall clock, kills every process of the run on a limit (kill(-1) from
+ * a PID namespace's init reaches exactly the run), reaps every process of the run (so the run's
+ * cgroup is empty when the host hears back), collects the requested files and sends one fixed-size
+ * record followed by the outputs.
+ *
+ * C (the program's process): joins the run's cgroups ahead of time, waits for the host's exec
+ * request, writes the run's files into /work, sets rlimits, the std fds and a new session, closes
+ * every other fd, drops all capabilities, sets no_new_privs, installs the seccomp filter and execs
+ * the program in its own place. Any failure before the exec is written to the error pipe as
+ * "E<message>" (the host reports IE, never a verdict); "R" means the program starts now.
+ *
+ * Exec request (host -> C): a 1-byte message carrying the fds, then u32 length + body (host order):
  *   u32 nargv {u32 len, bytes}; u32 nenv {u32 len, bytes "K=V"};
  *   u32 nfiles {u32 namelen, name, u32 mode, i32 fd_index, u32 datalen, data};
  *   i32 stdin_index, i32 stdout_index; u64 cpu_s, fsize, stack, nofile, address_space; u32 tmpfs_mb
- * Any failure before the exec is written to ERROR_FD as "E<message>" (the host reports IE).
+ * Watch request (host -> B): a 1-byte message carrying the fds, then u32 length + body:
+ *   f64 t0, wall_s, cpu_s, cpu_base; u64 output_limit, stderr_limit, fsize;
+ *   i32 cpu_fd_index, relay_fd_index; u32 cgroup_v2, ncollect {u32 len, name}
+ * Reply (B -> host): struct reply below, then stdout, stderr, setup error, and per collected file
+ *   {u32 namelen, u32 errlen, u32 datalen, name, err, data}.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +47,8 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -33,14 +62,20 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_FDS 16
 #define DEFAULT_TMPFS_MB 64
+#define REPLY_MAGIC 0x43505231u /* "CPR1" */
 
 extern char **environ;
 static int error_fd = -1;
+static char bpf[65536];
+static size_t bpf_len = 0;
 
+/* -- small utilities ------------------------------------------------------------------------------ */
 static void fail(const char *fmt, ...) {
     char buf[1024];
     int n = snprintf(buf, sizeof buf, "E");
@@ -53,42 +88,122 @@ static void fail(const char *fmt, ...) {
     _exit(127);
 }
 
-static void read_all(int fd, void *buf, size_t n) {
+static int read_all(int fd, void *buf, size_t n) { /* 0 on success, -1 at EOF or error */
     char *p = buf;
     while (n) {
         ssize_t k = read(fd, p, n);
-        if (k == 0) _exit(0); /* the slot is closing: this standby is not needed */
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            fail("read request: %s", strerror(errno));
-        }
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
         p += k;
         n -= k;
     }
+    return 0;
 }
 
-struct cursor { const char *p, *end; };
+static int write_all(int fd, const void *buf, size_t n) {
+    const char *p = buf;
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* One 1-byte message with up to MAX_FDS descriptors (close-on-exec). Returns the byte, or -1 at EOF. */
+static int recv_with_fds(int sock, int *fds, int *nfds) {
+    char one;
+    union { char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)]; struct cmsghdr align; } control;
+    struct iovec iov = {&one, 1};
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    ssize_t got;
+    do got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
+    *nfds = 0;
+    if (got <= 0) return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (int i = 0; i < n; i++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                if (*nfds < MAX_FDS) fds[(*nfds)++] = fd;
+                else close(fd);
+            }
+        }
+    }
+    return (unsigned char)one;
+}
+
+static int send_with_fds(int sock, const void *data, size_t len, const int *fds, int nfds) {
+    union { char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)]; struct cmsghdr align; } control;
+    struct iovec iov = {(void *)data, len};
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (nfds > 0) {
+        memset(&control, 0, sizeof control);
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+    }
+    ssize_t k;
+    do k = sendmsg(sock, &msg, MSG_NOSIGNAL); while (k < 0 && errno == EINTR);
+    return k == (ssize_t)len ? 0 : -1;
+}
+
+/* A length-prefixed request body (u32 host order), read whole. NULL at EOF. */
+static char *recv_body(int sock, uint32_t *len) {
+    if (read_all(sock, len, 4) < 0) return NULL;
+    if (*len > (1u << 30)) return NULL;
+    char *body = malloc(*len ? *len : 1);
+    if (!body || read_all(sock, body, *len) < 0) return NULL;
+    return body;
+}
+
+struct cursor { const char *p, *end; int bad; };
 
 static const char *take(struct cursor *c, size_t n) {
-    if ((size_t)(c->end - c->p) < n) fail("malformed request");
+    if ((size_t)(c->end - c->p) < n) {
+        c->bad = 1;
+        return NULL;
+    }
     const char *at = c->p;
     c->p += n;
     return at;
 }
-static uint32_t u32(struct cursor *c) { uint32_t v; memcpy(&v, take(c, 4), 4); return v; }
-static int32_t i32(struct cursor *c) { int32_t v; memcpy(&v, take(c, 4), 4); return v; }
-static uint64_t u64(struct cursor *c) { uint64_t v; memcpy(&v, take(c, 8), 8); return v; }
+static uint32_t u32(struct cursor *c) { uint32_t v = 0; const char *p = take(c, 4); if (p) memcpy(&v, p, 4); return v; }
+static int32_t i32(struct cursor *c) { int32_t v = -1; const char *p = take(c, 4); if (p) memcpy(&v, p, 4); return v; }
+static uint64_t u64(struct cursor *c) { uint64_t v = 0; const char *p = take(c, 8); if (p) memcpy(&v, p, 8); return v; }
+static double f64(struct cursor *c) { double v = 0; const char *p = take(c, 8); if (p) memcpy(&v, p, 8); return v; }
 
 static char *str(struct cursor *c) {
     uint32_t n = u32(c);
     const char *s = take(c, n);
     char *out = malloc(n + 1);
     if (!out) fail("out of memory");
-    memcpy(out, s, n);
+    if (s) memcpy(out, s, n);
+    else n = 0;
     out[n] = 0;
     return out;
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* -- C: the program's process ------------------------------------------------------------------------ */
 static void make_parents(const char *path) {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", path);
@@ -106,60 +221,25 @@ static void set_limit(int resource, uint64_t value) {
     if (setrlimit(resource, &r) < 0) fail("setrlimit %d: %s", resource, strerror(errno));
 }
 
-int main(int argc, char **argv) {
-    if (argc < 6) return 2;
-    int sock = atoi(argv[1]);
-    error_fd = atoi(argv[2]);
-    int bpf_fd = atoi(argv[3]), out_fd = atoi(argv[4]), err_fd = atoi(argv[5]);
-
-    /* An exec from Python keeps ignored signals ignored (SIGPIPE...): the program starts clean. */
-    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+/* Never returns: waits for the exec request on `sock`, confines itself and execs the program. */
+static void program_process(int sock, int err_pipe, int out_fd, int err_fd, const int *procs, int nprocs) {
+    error_fd = err_pipe;
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* the program starts clean */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-
-    for (int i = 6; i < argc; i++) { /* join the run's cgroups now, off the run's critical path */
-        int fd = atoi(argv[i]);
-        if (write(fd, "0", 1) != 1) fail("join cgroup: %s", strerror(errno));
-        close(fd);
+    for (int i = 0; i < nprocs; i++) { /* join the run's cgroups now, off the run's critical path */
+        if (write(procs[i], "0", 1) != 1) fail("join cgroup: %s", strerror(errno));
+        close(procs[i]);
     }
-    static char bpf[65536];
-    size_t bpf_len = 0;
-    for (;;) {
-        ssize_t k = read(bpf_fd, bpf + bpf_len, sizeof bpf - bpf_len);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        bpf_len += k;
-    }
-    close(bpf_fd);
 
-    /* wait for the run */
-    char one;
-    union { char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)]; struct cmsghdr align; } control;
-    struct iovec iov = {&one, 1};
-    struct msghdr msg = {0};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof control.buf;
-    ssize_t got;
-    do got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
-    if (got <= 0) _exit(0);
     int fds[MAX_FDS], nfds = 0;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            int n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (int i = 0; i < n && nfds < MAX_FDS; i++) memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-        }
-    }
+    if (recv_with_fds(sock, fds, &nfds) < 0) _exit(0); /* the slot is closing: not needed */
     uint32_t len;
-    read_all(sock, &len, 4);
-    if (len > (1u << 30)) fail("request too large");
-    char *body = malloc(len ? len : 1);
-    if (!body) fail("out of memory");
-    read_all(sock, body, len);
+    char *body = recv_body(sock, &len);
+    if (!body) _exit(0);
     close(sock);
-    struct cursor c = {body, body + len};
+    struct cursor c = {body, body + len, 0};
 
     uint32_t nargv = u32(&c);
     if (nargv == 0 || nargv > 4096) fail("bad argv");
@@ -178,7 +258,7 @@ int main(int argc, char **argv) {
     uint32_t nfiles = u32(&c);
     const char *files_at = c.p;
     /* first pass: read the sizes to reach the fixed fields, files are written after the remount */
-    for (uint32_t i = 0; i < nfiles; i++) {
+    for (uint32_t i = 0; i < nfiles && !c.bad; i++) {
         take(&c, u32(&c));
         u32(&c);
         i32(&c);
@@ -187,6 +267,7 @@ int main(int argc, char **argv) {
     int32_t stdin_index = i32(&c), stdout_index = i32(&c);
     uint64_t cpu = u64(&c), fsize = u64(&c), stack = u64(&c), nofile = u64(&c), address_space = u64(&c);
     uint32_t tmpfs_mb = u32(&c);
+    if (c.bad) fail("malformed request");
 
     if (tmpfs_mb != DEFAULT_TMPFS_MB) {
         char opts[64];
@@ -203,6 +284,7 @@ int main(int argc, char **argv) {
         int32_t index = i32(&c);
         uint32_t datalen = u32(&c);
         const char *data = take(&c, datalen);
+        if (c.bad) fail("malformed request");
         char path[4096];
         if (snprintf(path, sizeof path, "/work/%s", name) >= (int)sizeof path) fail("file name too long");
         if (strchr(name, '/')) make_parents(path);
@@ -218,13 +300,8 @@ int main(int argc, char **argv) {
                 if (k < 0 && errno == EINTR) continue;
                 if (k <= 0) fail("copy %s: %s", name, k < 0 ? strerror(errno) : "short file");
             }
-        } else {
-            for (uint32_t done = 0; done < datalen;) {
-                ssize_t k = write(out, data + done, datalen - done);
-                if (k < 0 && errno == EINTR) continue;
-                if (k <= 0) fail("write %s: %s", name, strerror(errno));
-                done += k;
-            }
+        } else if (write_all(out, data, datalen) < 0) {
+            fail("write %s: %s", name, strerror(errno));
         }
         close(out);
     }
@@ -278,5 +355,372 @@ int main(int argc, char **argv) {
     if (write(3, "R", 1) != 1) _exit(127); /* the program starts now: from here its fate is its own */
     execvp(args[0], args);
     fail("exec %s: %s", args[0], strerror(errno));
-    return 127;
+}
+
+/* -- B: the run's init and watcher ---------------------------------------------------------------------- */
+struct reply { /* fixed-size record, host byte order; mirrored by sandbox/native/wire.py */
+    uint32_t magic;
+    uint32_t flags;     /* 1 stdout truncated, 2 stderr truncated, 4 program started, 8 zygote, 16 has status */
+    int32_t exit_code;  /* as os.waitstatus_to_exitcode: >= 0 exit status, < 0 the signal */
+    uint32_t killed;    /* 0, 1 wall, 2 cpu, 3 output */
+    double wall_s, user_s, sys_s, cpu_s; /* cpu_s: the cgroup's, minus the base; < 0 when not measured */
+    uint32_t stdout_len, stderr_len, error_len, nfiles;
+};
+
+struct buf { char *data; size_t len, cap; };
+
+static int buf_add(struct buf *b, const char *p, size_t n) {
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) return -1;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static void kill_run(void) { kill(-1, SIGKILL); } /* from a PID namespace's init: exactly the run */
+
+static double read_cpu(int fd, int v2) {
+    char text[4096];
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    if (n <= 0) return 0.0;
+    text[n] = 0;
+    if (!v2) return strtoull(text, NULL, 10) / 1e9;
+    char *at = strstr(text, "usage_usec ");
+    return at ? strtoull(at + 11, NULL, 10) / 1e6 : 0.0;
+}
+
+/* Read one chunk: 1 when the stream went over its limit, 0 otherwise, -1 at its end, -2 when empty. */
+static int read_stream(int fd, struct buf *b, size_t limit, int *truncated, struct buf *relay) {
+    static char chunk[1 << 16];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) return 0;
+    if (n < 0 && errno == EAGAIN) return -2;
+    if (n <= 0) return -1;
+    if (relay) buf_add(relay, chunk, n);
+    size_t room = b->len < limit ? limit - b->len : 0;
+    if ((size_t)n > room) {
+        buf_add(b, chunk, room);
+        *truncated = 1;
+        return 1;
+    }
+    buf_add(b, chunk, n);
+    return 0;
+}
+
+static void relay_out(int fd, struct buf *pending) {
+    ssize_t k = write(fd, pending->data, pending->len);
+    if (k > 0) {
+        memmove(pending->data, pending->data + k, pending->len - k);
+        pending->len -= k;
+    } else if (k < 0 && errno != EAGAIN && errno != EINTR) {
+        pending->len = 0; /* the other program is gone */
+    }
+}
+
+struct collected { char *name; const char *err; struct buf data; };
+
+static void collect_file(const char *name, uint64_t limit, struct collected *out) {
+    out->name = (char *)name;
+    out->err = "";
+    memset(&out->data, 0, sizeof out->data);
+    char path[4096];
+    snprintf(path, sizeof path, "/work/%s", name);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        static char why[256];
+        out->err = errno == ENOENT ? "missing" : (snprintf(why, sizeof why, "refused: %s", strerror(errno)), strdup(why));
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        out->err = "refused: not a regular file";
+        close(fd);
+        return;
+    }
+    static char chunk[1 << 16];
+    while (out->data.len < limit) {
+        size_t want = sizeof chunk;
+        if (want > limit - out->data.len) want = limit - out->data.len;
+        ssize_t n = read(fd, chunk, want);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        buf_add(&out->data, chunk, n);
+    }
+    close(fd);
+}
+
+/* The watch: from the host's request to the reply. Returns only by exiting. */
+static void watch(int chan, int out_r, int err_r, int error_r, pid_t cpid, const char *setup_error) {
+    signal(SIGPIPE, SIG_IGN);
+    int fds[MAX_FDS], nfds = 0;
+    if (recv_with_fds(chan, fds, &nfds) < 0) _exit(0); /* the slot is closing, or the host gave up */
+    uint32_t len;
+    char *body = recv_body(chan, &len);
+    if (!body) _exit(0);
+    double got = now_s();
+    struct cursor c = {body, body + len, 0};
+    double t0 = f64(&c), wall_limit = f64(&c), cpu_limit = f64(&c), cpu_base = f64(&c);
+    uint64_t out_limit = u64(&c), err_limit = u64(&c), fsize = u64(&c);
+    int32_t cpu_index = i32(&c), relay_index = i32(&c);
+    uint32_t v2 = u32(&c), ncollect = u32(&c);
+    if (c.bad || ncollect > 1024) _exit(1); /* the host sees a watcher without a reply: IE */
+    char **collect = calloc(ncollect + 1, sizeof *collect);
+    for (uint32_t i = 0; i < ncollect; i++) collect[i] = str(&c);
+    if (c.bad) _exit(1);
+    int cpu_fd = cpu_index >= 0 && cpu_index < nfds ? fds[cpu_index] : -1;
+    int relay_fd = relay_index >= 0 && relay_index < nfds ? fds[relay_index] : -1;
+    if (relay_fd >= 0) fcntl(relay_fd, F_SETFL, fcntl(relay_fd, F_GETFL) | O_NONBLOCK);
+    double start = t0 < got ? t0 : got; /* the host's clock: the run began when it was sent */
+
+    struct buf out = {0}, err = {0}, pending = {0};
+    int out_trunc = 0, err_trunc = 0, killed = 0, exited = 0;
+    int pidfd = syscall(SYS_pidfd_open, cpid, 0);
+    int out_open = 1, err_open = 1;
+    double poll_step = cpu_limit / 20;
+    if (poll_step > 0.05) poll_step = 0.05;
+    if (poll_step < 0.005) poll_step = 0.005;
+    while (!exited) {
+        double now = now_s();
+        if (!killed) {
+            if (now - start >= wall_limit) killed = 1;
+            else if (cpu_fd >= 0 && read_cpu(cpu_fd, v2) - cpu_base > cpu_limit) killed = 2;
+            if (killed) kill_run();
+        }
+        double left = wall_limit - (now - start);
+        double step = killed ? 0.05 : (left < poll_step ? left : poll_step);
+        int timeout = (int)(1000 * step) + 1;
+        struct pollfd p[4];
+        int np = 0, i_out = -1, i_err = -1, i_pid = -1, i_relay = -1;
+        if (out_open) { i_out = np; p[np++] = (struct pollfd){out_r, POLLIN, 0}; }
+        if (err_open) { i_err = np; p[np++] = (struct pollfd){err_r, POLLIN, 0}; }
+        if (pidfd >= 0) { i_pid = np; p[np++] = (struct pollfd){pidfd, POLLIN, 0}; }
+        if (relay_fd >= 0 && pending.len) { i_relay = np; p[np++] = (struct pollfd){relay_fd, POLLOUT, 0}; }
+        int ready = poll(p, np, timeout);
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) {
+            if (pidfd < 0) { /* no pidfd (an old kernel): look without reaping */
+                siginfo_t si;
+                si.si_pid = 0;
+                if (waitid(P_PID, cpid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != 0) exited = 1;
+            }
+            continue;
+        }
+        if (i_pid >= 0 && p[i_pid].revents) exited = 1;
+        if (i_relay >= 0 && p[i_relay].revents) relay_out(relay_fd, &pending);
+        if (i_out >= 0 && p[i_out].revents) {
+            int r = read_stream(out_r, &out, out_limit, &out_trunc, relay_fd >= 0 ? &pending : NULL);
+            if (r == -1) out_open = 0;
+            else if (r > 0 && !killed) {
+                killed = 3;
+                kill_run();
+            }
+        }
+        if (i_err >= 0 && p[i_err].revents && read_stream(err_r, &err, err_limit, &err_trunc, NULL) == -1) err_open = 0;
+    }
+    double wall = now_s() - start;
+    int status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    pid_t w;
+    do w = wait4(cpid, &status, 0, &ru); while (w < 0 && errno == EINTR);
+    /* what is already in the pipes; a daemon still writing is killed next */
+    fcntl(out_r, F_SETFL, O_NONBLOCK);
+    fcntl(err_r, F_SETFL, O_NONBLOCK);
+    while (out_open && read_stream(out_r, &out, out_limit, &out_trunc, relay_fd >= 0 ? &pending : NULL) >= 0) {}
+    while (err_open && read_stream(err_r, &err, err_limit, &err_trunc, NULL) >= 0) {}
+    kill_run(); /* orphans and daemons of the run */
+    if (relay_fd >= 0) {
+        fcntl(relay_fd, F_SETFL, fcntl(relay_fd, F_GETFL) & ~O_NONBLOCK);
+        if (pending.len) write_all(relay_fd, pending.data, pending.len);
+        close(relay_fd);
+    }
+    /* every process of the run is reaped before the reply: its cgroup is empty when the host hears back */
+    while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR) {}
+    char info[8192];
+    size_t info_len = 0;
+    for (;;) {
+        ssize_t n = read(error_r, info + info_len, sizeof info - 1 - info_len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        info_len += n;
+        if (info_len >= sizeof info - 1) break;
+    }
+    info[info_len] = 0;
+
+    struct reply rep;
+    memset(&rep, 0, sizeof rep);
+    rep.magic = REPLY_MAGIC;
+    rep.wall_s = wall;
+    rep.killed = killed;
+    /* C's notes: "Z" (the zygote runs the program), "R" (the program is about to start), then
+     * "X[code, user, sys]" (how a spawned program ended) or "E..." (setup failed: the sandbox's fault). */
+    int zygote = info[0] == 'Z', started = zygote || info[0] == 'R';
+    const char *rest = started ? info + 1 : info;
+    rep.flags = (out_trunc ? 1 : 0) | (err_trunc ? 2 : 0) | (started ? 4 : 0) | (zygote ? 8 : 0) | 16;
+    rep.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : 0;
+    rep.user_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+    rep.sys_s = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    char error_text[1200];
+    error_text[0] = 0;
+    if (setup_error && *setup_error) {
+        snprintf(error_text, sizeof error_text, "%s", setup_error);
+    } else if (rest[0] == 'E') {
+        snprintf(error_text, sizeof error_text, "%s", rest + 1);
+    } else if (rest[0] == 'X') {
+        int code = 0;
+        double us = 0, ss = 0;
+        if (sscanf(rest + 1, "[%d, %lf, %lf]", &code, &us, &ss) == 3) {
+            rep.exit_code = code;
+            rep.user_s = us;
+            rep.sys_s = ss;
+        }
+    } else if (!started) { /* never a verdict for a program that did not run: IE, and the host retries */
+        static const char *why[] = {"", ", stopped by the wall limit", ", stopped by the cpu limit", ", stopped by the output limit"};
+        snprintf(error_text, sizeof error_text, "the run's process ended before the program started (status %d%s)",
+                 rep.exit_code, why[killed & 3]);
+    }
+    rep.cpu_s = cpu_fd >= 0 ? read_cpu(cpu_fd, v2) - cpu_base : -1.0;
+    if (rep.cpu_s < 0 && cpu_fd >= 0) rep.cpu_s = 0;
+
+    struct collected *files = calloc(ncollect + 1, sizeof *files);
+    for (uint32_t i = 0; i < ncollect; i++) collect_file(collect[i], fsize, &files[i]);
+    rep.stdout_len = out.len;
+    rep.stderr_len = err.len;
+    rep.error_len = strlen(error_text);
+    rep.nfiles = ncollect;
+    struct buf msg = {0};
+    buf_add(&msg, (const char *)&rep, sizeof rep);
+    if (write_all(chan, msg.data, msg.len) < 0) _exit(0);
+    if (out.len && write_all(chan, out.data, out.len) < 0) _exit(0);
+    if (err.len && write_all(chan, err.data, err.len) < 0) _exit(0);
+    if (rep.error_len && write_all(chan, error_text, rep.error_len) < 0) _exit(0);
+    for (uint32_t i = 0; i < ncollect; i++) {
+        uint32_t head[3] = {(uint32_t)strlen(files[i].name), (uint32_t)strlen(files[i].err), (uint32_t)files[i].data.len};
+        if (write_all(chan, head, sizeof head) < 0 || write_all(chan, files[i].name, head[0]) < 0 ||
+            write_all(chan, files[i].err, head[1]) < 0 || (head[2] && write_all(chan, files[i].data.data, head[2]) < 0))
+            _exit(0);
+    }
+    _exit(0);
+}
+
+static int mount_tmpfs(const char *target, const char *mode) {
+    char opts[64];
+    snprintf(opts, sizeof opts, "size=%dm,mode=%s", DEFAULT_TMPFS_MB, mode);
+    return mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts);
+}
+
+/* PID 1 of a new run (cloned by the server): private file systems, the standby C, then the watch. */
+static void init_b(int chan, int c_chan, const int *procs, int nprocs) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    signal(SIGCHLD, SIG_DFL); /* the runner ignores it (auto-reaping); B must wait for its children */
+    char setup_error[512] = "";
+    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        snprintf(setup_error, sizeof setup_error, "make mounts private: %s", strerror(errno));
+    else if (mount_tmpfs("/work", "0755") < 0 || mount_tmpfs("/tmp", "1777") < 0 || mount_tmpfs("/dev/shm", "1777") < 0)
+        snprintf(setup_error, sizeof setup_error, "mount tmpfs: %s", strerror(errno));
+    else if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        snprintf(setup_error, sizeof setup_error, "mount /proc: %s", strerror(errno));
+    int out[2], err[2], errp[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) _exit(1);
+    pid_t pid = fork();
+    if (pid < 0) _exit(1);
+    if (pid == 0) {
+        close(out[0]);
+        close(err[0]);
+        close(errp[0]);
+        close(chan);
+        if (setup_error[0]) _exit(0);
+        program_process(c_chan, errp[1], out[1], err[1], procs, nprocs);
+    }
+    close(c_chan);
+    close(out[1]);
+    close(err[1]);
+    close(errp[1]);
+    for (int i = 0; i < nprocs; i++) close(procs[i]);
+    watch(chan, out[0], err[0], errp[0], pid, setup_error);
+}
+
+/* -- the standby server -------------------------------------------------------------------------------- */
+/* 'E' + u32 length + text: why no standby could be made (the host reports IE). */
+static void send_error(int sock, const char *what, int err) {
+    char msg[300];
+    int n = snprintf(msg + 5, sizeof msg - 5, "%s: %s", what, strerror(err));
+    if (n > (int)sizeof msg - 6) n = sizeof msg - 6;
+    uint32_t len = n;
+    msg[0] = 'E';
+    memcpy(msg + 1, &len, 4);
+    send_with_fds(sock, msg, 5 + n, NULL, 0);
+}
+
+static int server(int sock) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    signal(SIGPIPE, SIG_IGN);
+    for (;;) {
+        int procs[MAX_FDS], nprocs = 0;
+        int op = recv_with_fds(sock, procs, &nprocs);
+        if (op < 0 || op == 'Q') return 0;
+        int b[2], c[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b) < 0 ||
+            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c) < 0) {
+            send_error(sock, "socketpair", errno);
+            for (int i = 0; i < nprocs; i++) close(procs[i]);
+            continue;
+        }
+        /* CLONE_PARENT: B is the runner's child, as a Python-made B is (the runner reaps both) */
+        pid_t pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid == 0) {
+            close(b[0]);
+            close(c[0]);
+            close(sock);
+            init_b(b[1], c[1], procs, nprocs);
+            _exit(0);
+        }
+        int saved = errno;
+        close(b[1]);
+        close(c[1]);
+        for (int i = 0; i < nprocs; i++) close(procs[i]);
+        if (pid < 0) {
+            send_error(sock, "clone", saved);
+        } else {
+            char msg[5] = {'S'};
+            uint32_t p = pid;
+            memcpy(msg + 1, &p, 4);
+            int pair[2] = {c[0], b[0]};
+            if (send_with_fds(sock, msg, sizeof msg, pair, 2) < 0) return 0;
+        }
+        close(b[0]);
+        close(c[0]);
+    }
+}
+
+static void read_bpf(int fd) {
+    for (;;) {
+        ssize_t k = read(fd, bpf + bpf_len, sizeof bpf - bpf_len);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        bpf_len += k;
+    }
+    close(fd);
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 4 && strcmp(argv[1], "server") == 0) {
+        read_bpf(atoi(argv[3]));
+        return server(atoi(argv[2]));
+    }
+    if (argc >= 7 && strcmp(argv[1], "watch") == 0) {
+        signal(SIGCHLD, SIG_DFL);
+        int chan = atoi(argv[2]), out_r = atoi(argv[3]), err_r = atoi(argv[4]), error_r = atoi(argv[5]);
+        watch(chan, out_r, err_r, error_r, (pid_t)atoi(argv[6]), argc >= 8 ? argv[7] : "");
+    }
+    fprintf(stderr, "usage: %s server SOCK BPF_FD | watch CHAN OUT ERR ERROR CPID [SETUP_ERROR]\n", argv[0]);
+    return 2;
 }

@@ -229,13 +229,40 @@ def measure_fresh_depth():
         return 0
 
 
+PROBED_DEPTH = 0  # how deep the probe reached here, from a frame PROBED_AT frames deep
+PROBED_AT = 0
+
+
+def frame_depth():
+    """How many Python frames are below the caller's (cheap: about ten in the runner)."""
+    depth, frame = 0, sys._getframe(1)
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    return depth
+
+
+def calibrate_depth():
+    """Probe once how deep recursion reaches in this interpreter from a known frame depth.
+
+    Each Python frame costs one unit of the recursion limit, so from any other frame the probe
+    would reach exactly `PROBED_DEPTH - (its depth - PROBED_AT)`: a run computes its adjustment
+    with a frame count instead of recursing a thousand frames deep.
+    """
+    global PROBED_DEPTH, PROBED_AT
+    PROBED_AT = frame_depth()
+    probe = {}
+    exec(DEPTH_PROBE, probe)
+    PROBED_DEPTH = probe["DEPTH"]
+
+
 def zygote_preload():
     """Warm the interpreter once per slot with what judged programs usually import."""
     global FRESH_DEPTH
     FRESH_DEPTH = measure_fresh_depth()
+    # `random` matters most: importing it (hashlib, OpenSSL) costs more than a short program's run.
     for name in ("io", "math", "collections", "itertools", "functools", "heapq", "bisect", "re",
                  "string", "operator", "array", "types", "traceback", "typing", "dataclasses",
-                 "fractions", "decimal", "copy", "atexit"):
+                 "fractions", "decimal", "copy", "atexit", "random"):
         try:
             __import__(name)
         except Exception:
@@ -328,10 +355,9 @@ def zygote_run(plan, env):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     # The program starts a few frames deep in this runner; lift the limit by exactly that much so
     # that deep recursion fails (or not) at the same depth as under a fresh python3.
-    if FRESH_DEPTH:
-        probe = {}
-        exec(DEPTH_PROBE, probe)
-        sys.setrecursionlimit(sys.getrecursionlimit() + FRESH_DEPTH - probe["DEPTH"])
+    if FRESH_DEPTH and PROBED_DEPTH:
+        here = PROBED_DEPTH - (frame_depth() - PROBED_AT)  # what the probe would reach from this frame
+        sys.setrecursionlimit(sys.getrecursionlimit() + FRESH_DEPTH - here)
     code = 0
     try:
         with open(path, "rb") as f:
@@ -494,26 +520,43 @@ def read_cpu(fd, v2):
 
 
 HELPER = "/.cpagent/exec-helper"
+WATCHER = None  # HELPER when B becomes the C watcher (set in main when the helper is there)
+
+# The watch request and the reply: plain structs, mirrored by helper.c and sandbox/native/wire.py.
+WATCH_HEAD = struct.Struct("=ddddQQQiiII")
+REPLY = struct.Struct("=IIiIddddIIII")
+FILE_HEAD = struct.Struct("=III")
+REPLY_MAGIC = 0x43505231
+KILLED_CODES = {"": 0, "wall": 1, "cpu": 2, "output": 3}
 
 
-def start_helper(c_chan, procs_fds, bpf, out_w, err_w, error_w):
-    """In the forked child: become the exec helper (small, so the program's exec is cheap)."""
-    bpf_fd = os.memfd_create("seccomp", 0)
-    os.write(bpf_fd, bpf)
-    os.lseek(bpf_fd, 0, os.SEEK_SET)
-    keep = [c_chan.fileno(), error_w, bpf_fd, out_w, err_w] + list(procs_fds)
-    for fd in keep:
-        os.set_inheritable(fd, True)
-    os.execv(HELPER, [HELPER] + [str(fd) for fd in keep])
+def recv_watch_request(sock):
+    """The host's watch request (see wire.py): a dict of its fields."""
+    (n,) = struct.unpack("=I", recv_exact(sock, 4))
+    body = recv_exact(sock, n)
+    fields = WATCH_HEAD.unpack_from(body)
+    keys = ("t0", "wall_s", "cpu_s", "cpu_base", "output_limit", "stderr_limit", "fsize", "cpu_fd", "relay_fd",
+            "cgroup_v2", "ncollect")
+    req = dict(zip(keys, fields))
+    pos, names = WATCH_HEAD.size, []
+    for _ in range(req["ncollect"]):
+        (k,) = struct.unpack_from("=I", body, pos)
+        names.append(os.fsdecode(body[pos + 4:pos + 4 + k]))
+        pos += 4 + k
+    req["collect"] = names
+    return req
 
 
-def init_b(chan, c_chan, procs_fds, bpf, kind="python"):
+def init_b(chan, c_chan, procs_fds, bpf):
     """PID 1 of a run: private file systems, the standby C, then watching the run and reporting it.
 
-    B reads the program's stdout and stderr (enforcing the output limit), polls the cgroup's CPU
-    time and the wall clock, and on any limit kills every process of the run (kill(-1) from a
-    PID namespace's init reaches exactly the run). When C ends it reports straight to the host.
+    With the C helper, B execs it as the watcher right after forking C (still PID 1, still C's
+    parent), so that no Python runs while the program does. Without it, B watches in Python: it reads
+    stdout and stderr (enforcing the output limit), polls the cgroup's CPU time and the wall clock,
+    kills every process of the run on a limit (kill(-1) from a PID namespace's init reaches exactly
+    the run), reaps them all, and reports straight to the host.
     """
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the runner ignores it; B waits for its children
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     setup_error = ""
@@ -534,45 +577,44 @@ def init_b(chan, c_chan, procs_fds, bpf, kind="python"):
         chan.close()
         if setup_error:
             os._exit(0)
-        if kind == "helper":
-            try:
-                start_helper(c_chan, procs_fds, bpf, out_w, err_w, error_w)
-            except BaseException as exc:  # noqa: BLE001
-                os.write(error_w, ("Estarting the exec helper: %s" % exc).encode())
-                os._exit(127)
         child_c(c_chan, procs_fds, bpf, out_w, err_w, error_w)
     c_chan.close()
     for fd in [out_w, err_w, error_w] + list(procs_fds):
         os.close(fd)
+    if WATCHER is not None:
+        keep = [chan.fileno(), out_r, err_r, error_r]
+        for fd in keep:
+            os.set_inheritable(fd, True)
+        try:
+            os.execv(WATCHER, [WATCHER, "watch"] + [str(fd) for fd in keep] + [str(pid), setup_error])
+        except OSError:
+            pass  # watch in Python instead
+        for fd in keep:
+            os.set_inheritable(fd, False)
     try:
         fds = recv_fds(chan)
-        req, _ = recv_frame(chan)
-    except EOFError:
+        req = recv_watch_request(chan)
+    except (EOFError, OSError, struct.error):
         os._exit(0)  # the slot is closing, or the host gave up on this run: C dies with us
     try:
-        reply, blobs = watch(req, fds, pid, out_r, err_r, error_r)
-        if setup_error:
-            reply["report"]["setup_error"] = setup_error
-        send_frame(chan, reply, blobs)
-    except BaseException as exc:  # noqa: BLE001 - reported as IE by the host
-        try:
-            send_frame(chan, {"error": "%s: %s" % (type(exc).__name__, exc)})
-        except BaseException:
-            pass
+        data = watch(req, fds, pid, out_r, err_r, error_r, setup_error)
+        chan.sendall(data)
+    except BaseException:  # noqa: BLE001 - no reply: the host reports IE
+        pass
     os._exit(0)
 
 
-def watch(req, fds, pid, out_r, err_r, error_r):
+def watch(req, fds, pid, out_r, err_r, error_r, setup_error=""):
     got = time.monotonic()
-    start = min(float(req.get("t0", got)), got)  # the host's clock: the run began when it was sent
-    cpu_fd = fds[req["cpu_fd"]] if req["cpu_fd"] >= 0 else -1
-    relay_fd = fds[req["relay_fd"]] if req["relay_fd"] >= 0 else -1
+    start = min(float(req["t0"]), got)  # the host's clock: the run began when it was sent
+    cpu_fd = fds[req["cpu_fd"]] if 0 <= req["cpu_fd"] < len(fds) else -1
+    relay_fd = fds[req["relay_fd"]] if 0 <= req["relay_fd"] < len(fds) else -1
     if relay_fd >= 0:
         os.set_blocking(relay_fd, False)
     out_limit, err_limit = int(req["output_limit"]), int(req["stderr_limit"])
     wall_limit, cpu_limit = float(req["wall_s"]), float(req["cpu_s"])
-    v2 = req.get("cgroup_v2", False)
-    cpu_base = float(req.get("cpu_base", 0.0))
+    v2 = bool(req["cgroup_v2"])
+    cpu_base = float(req["cpu_base"])
     streams = {out_r: bytearray(), err_r: bytearray()}
     limits = {out_r: out_limit, err_r: err_limit}
     truncated = {out_r: False, err_r: False}
@@ -625,6 +667,7 @@ def watch(req, fds, pid, out_r, err_r, error_r):
         except OSError:
             pass
         os.close(relay_fd)
+    reap_all()  # every process of the run: its cgroup is empty when the host hears back
     info = b""
     while True:
         chunk = os.read(error_r, 4096)
@@ -636,21 +679,43 @@ def watch(req, fds, pid, out_r, err_r, error_r):
     zygote = info.startswith(b"Z")
     started = zygote or info.startswith(b"R")
     rest = info[1:] if started else info
-    report = {"zygote": zygote, "exit_code": os.waitstatus_to_exitcode(status),
-              "user_s": rusage.ru_utime, "sys_s": rusage.ru_stime}
-    if rest.startswith(b"E"):
-        report["setup_error"] = rest[1:].decode("utf-8", "replace")
+    exit_code, user_s, sys_s = os.waitstatus_to_exitcode(status), rusage.ru_utime, rusage.ru_stime
+    error = setup_error
+    if error:
+        pass
+    elif rest.startswith(b"E"):
+        error = rest[1:].decode("utf-8", "replace")
     elif rest.startswith(b"X"):  # C spawned the program and reports how it ended
-        report["exit_code"], report["user_s"], report["sys_s"] = json.loads(rest[1:])
+        exit_code, user_s, sys_s = json.loads(rest[1:])
     elif not started:  # never a verdict for a program that did not run: IE, and the host retries
-        report["setup_error"] = "the run's process ended before the program started (status %d%s)" % (
-            report["exit_code"], ", stopped by the %s limit" % killed if killed else "")
+        error = "the run's process ended before the program started (status %d%s)" % (
+            exit_code, ", stopped by the %s limit" % killed if killed else "")
+    cpu_s = read_cpu(cpu_fd, v2) - cpu_base if cpu_fd >= 0 else -1.0
     files = collect_files(req["collect"], int(req["fsize"]))
-    report["files"] = [[n, e] for n, _, e in files]
-    reply = {"wall_s": wall, "killed": killed, "report": report, "times": [got, ended, time.monotonic()],
-             "stdout_truncated": truncated[out_r], "stderr_truncated": truncated[err_r]}
-    blobs = [bytes(streams[out_r]), bytes(streams[err_r])] + [d if d is not None else b"" for _, d, _ in files]
-    return reply, blobs
+    flags = (1 if truncated[out_r] else 0) | (2 if truncated[err_r] else 0) | (4 if started else 0) \
+        | (8 if zygote else 0) | 16
+    out, err, error_b = bytes(streams[out_r]), bytes(streams[err_r]), error.encode()[:1199]
+    parts = [REPLY.pack(REPLY_MAGIC, flags, exit_code, KILLED_CODES[killed], wall, user_s, sys_s,
+                        max(cpu_s, 0.0) if cpu_fd >= 0 else -1.0, len(out), len(err), len(error_b), len(files)),
+             out, err, error_b]
+    for name, data, why in files:
+        name_b, why_b, data = os.fsencode(name), why.encode(), data if data is not None else b""
+        parts += [FILE_HEAD.pack(len(name_b), len(why_b), len(data)), name_b, why_b, data]
+    return b"".join(parts)
+
+
+WALL = 0x40000000  # __WALL: threads and processes alike
+
+
+def reap_all():
+    """Wait for every process of the run (orphans included: B is their init)."""
+    while True:
+        try:
+            os.waitpid(-1, WALL)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
 
 
 def kill_run():
@@ -694,7 +759,7 @@ def relay(fd, pending, poller):
 SOCK_FD = -1
 
 
-def make_standby(procs_fds, bpf, kind="python"):
+def make_standby(procs_fds, bpf):
     """Clone the next run's B (and through it C); returns B's pid and the host's two sockets."""
     b_host, b_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     c_host, c_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -704,7 +769,7 @@ def make_standby(procs_fds, bpf, kind="python"):
             b_host.close()
             c_host.close()
             os.close(SOCK_FD)
-            init_b(b_end, c_end, procs_fds, bpf, kind)
+            init_b(b_end, c_end, procs_fds, bpf)
         finally:
             os._exit(0)
     b_end.close()
@@ -712,6 +777,25 @@ def make_standby(procs_fds, bpf, kind="python"):
     for fd in procs_fds:
         os.close(fd)
     return pid, c_host, b_host
+
+
+def start_server(server_fd, bpf):
+    """Start the C standby server (helper.c) on `server_fd`: the host asks it for compiled runs."""
+    bpf_fd = os.memfd_create("seccomp", 0)
+    os.write(bpf_fd, bpf)
+    os.lseek(bpf_fd, 0, os.SEEK_SET)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(SOCK_FD)
+            for fd in (server_fd, bpf_fd):
+                os.set_inheritable(fd, True)
+            os.execv(HELPER, [HELPER, "server", str(server_fd), str(bpf_fd)])
+        finally:
+            os._exit(127)
+    os.close(bpf_fd)
+    os.close(server_fd)
+    return pid
 
 
 def reap():
@@ -725,25 +809,39 @@ def reap():
 
 
 def main():
-    global SOCK_FD
+    global SOCK_FD, WATCHER
     SOCK_FD = int(sys.argv[1])
+    server_fd = int(sys.argv[2]) if len(sys.argv) > 2 else -1
     sock = socket.socket(fileno=SOCK_FD)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     init, init_blobs = recv_frame(sock)
     bpf = init_blobs[0] if init_blobs else b""
+    helper = bool(init.get("helper")) and os.access(HELPER, os.X_OK)
+    server = False
+    if helper:
+        WATCHER = HELPER
+        if server_fd >= 0:
+            start_server(server_fd, bpf)
+            server = True
+    elif server_fd >= 0:
+        os.close(server_fd)
     if init.get("zygote", True):
         zygote_preload()
+        calibrate_depth()
     import gc
     import resource  # noqa: F401  (imported once here, not in every run)
 
+    # Every run's B is a child of this process (the C server clones its own with CLONE_PARENT):
+    # the kernel reaps them, nothing here has to wait.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     # Every run forks from this process: keep the collector from walking (and so copying) the
     # whole inherited heap in each child.
     gc.collect()
     gc.freeze()
     gc.disable()
 
-    send_frame(sock, {"ready": True, "pid": os.getpid()})
+    send_frame(sock, {"ready": True, "pid": os.getpid(), "server": server, "watcher": WATCHER is not None})
     while True:
         try:
             fds = recv_fds(sock)
@@ -756,9 +854,8 @@ def main():
         if req.get("op") == "ping":
             send_frame(sock, {"pong": True})
             continue
-        kind = "helper" if req.get("kind") == "helper" and init.get("helper") and os.path.exists(HELPER) else "python"
         try:
-            pid, c_host, b_host = make_standby(fds, bpf, kind)
+            pid, c_host, b_host = make_standby(fds, bpf)
         except BaseException as exc:  # noqa: BLE001 - reported as IE, never as the program's
             socket.send_fds(sock, [b"S"], [])
             send_frame(sock, {"error": "%s: %s" % (type(exc).__name__, exc)})
@@ -769,7 +866,7 @@ def main():
                     pass
             continue
         socket.send_fds(sock, [b"S"], [c_host.fileno(), b_host.fileno()])
-        send_frame(sock, {"standby": pid, "kind": kind})
+        send_frame(sock, {"standby": pid, "kind": "python"})
         c_host.close()
         b_host.close()
 

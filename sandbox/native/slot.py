@@ -89,6 +89,7 @@ class Standby:
     watch_sock: socket.socket
     pid: int
     kind: str = "python"
+    cgroup: Any = None  # the run cgroup C already sits in (None without cgroups)
 
     def send(self, sock: socket.socket, header: dict[str, Any], blobs: Sequence[bytes], fds: Sequence[int],
              raw: bytes | None = None) -> None:
@@ -109,11 +110,21 @@ class Slot:
     def __init__(self, config: SlotConfig) -> None:
         self.config = config
         self.broken = False
+        self.watchdog_fired = False  # the host's watchdog killed this slot (a run went silent)
         self.runs = 0
-        self.next_cgroup: Any = None  # the cgroup the runner's standby process already sits in
+        self.next_cgroup: Any = None  # the cgroup the prepared standby's C sits in
         self.prepared = False  # a standby was asked for and not yet taken
-        self.pending: Any = None  # a Future: the standby being asked for in the background
+        self.prepared_kind = "python"
+        #: Run cgroups owned by this slot and reused run after run (emptied and reset in between):
+        #: the free ones wait here; all are removed when the slot ends.
+        self.free_cgroups: list[Any] = []
+        self.used_cgroups: list[Any] = []  # their run ended: reset before reuse (see NativeBackend._recycle)
+        self.cgroups: list[Any] = []
+        self.server = False  # the C standby server (helper.c) answers on self._server
+        self.c_watcher = False  # each run's B is the C watcher (helper.c), not Python
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._server, server_theirs = (socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) if config.helper
+                                       else (None, None))
         self._log = tempfile.TemporaryFile(prefix="cpagent-slot-")
         runner_fd = os.memfd_create("cpagent-runner", 0)
         helper_fd = os.memfd_create("cpagent-helper", 0) if config.helper else None
@@ -124,14 +135,15 @@ class Slot:
                 os.write(helper_fd, config.helper)  # type: ignore[arg-type]
                 os.lseek(helper_fd, 0, os.SEEK_SET)
             argv = slot_argv(config.bwrap, config.mounts, runner_fd=runner_fd, sock_fd=theirs.fileno(),
-                             helper_fd=helper_fd)
+                             helper_fd=helper_fd, server_fd=server_theirs.fileno() if server_theirs else None)
             user_kw: dict[str, Any] = {}
             if config.host_uid is not None:
                 user_kw = dict(user=config.host_uid, group=config.host_uid, extra_groups=[])
             try:
                 self._proc = subprocess.Popen(
                     argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-                    pass_fds=(runner_fd, theirs.fileno(), *([helper_fd] if helper_fd is not None else [])),
+                    pass_fds=(runner_fd, theirs.fileno(), *([helper_fd] if helper_fd is not None else []),
+                              *([server_theirs.fileno()] if server_theirs is not None else [])),
                     close_fds=True, **user_kw,
                 )
             except OSError as exc:
@@ -141,6 +153,8 @@ class Slot:
             if helper_fd is not None:
                 os.close(helper_fd)
             theirs.close()
+            if server_theirs is not None:
+                server_theirs.close()
         try:
             send_frame(self._sock, {"zygote": config.zygote, "helper": config.helper is not None}, [config.seccomp_bpf])
             hello, _ = recv_frame(self._sock, time.monotonic() + START_TIMEOUT_S)
@@ -150,6 +164,8 @@ class Slot:
         if not hello.get("ready"):
             self.kill()
             raise SlotBroken(f"the sandbox slot did not start: {hello}")
+        self.server = bool(hello.get("server")) and self._server is not None
+        self.c_watcher = bool(hello.get("watcher"))
 
     def log_tail(self, limit: int = 2000) -> str:
         try:
@@ -160,20 +176,25 @@ class Slot:
         return text[-limit:] if text else "no output from bwrap"
 
     def prepare(self, procs_fds: Sequence[int], cgroup: Any = None, kind: str = "python") -> None:
-        """Ask the runner for the next run's standby, placed in the cgroup of these `cgroup.procs` fds.
+        """Ask for the next run's standby, its C placed in the cgroup of these `cgroup.procs` fds.
 
-        `kind` is "helper" (the exec helper will start the program) or "python" (a forked runner
-        process will, and can serve Python from the warm interpreter).
+        `kind` is "helper" (the C standby server makes it; C execs the program in its own place) or
+        "python" (the runner makes it; C is a fork of the warm interpreter, the zygote).
         """
         if self.broken:
             raise SlotBroken("slot already broken")
+        kind = "helper" if kind == "helper" and self.server else "python"
         try:
-            socket.send_fds(self._sock, [b"F"], list(procs_fds))
-            send_frame(self._sock, {"op": "prepare", "kind": kind})
+            if kind == "helper":
+                socket.send_fds(self._server, [b"P"], list(procs_fds))  # type: ignore[arg-type]
+            else:
+                socket.send_fds(self._sock, [b"F"], list(procs_fds))
+                send_frame(self._sock, {"op": "prepare", "kind": kind})
         except OSError as exc:
             self.kill()
             raise SlotBroken(f"the sandbox runner is gone: {exc}; {self.log_tail(500)}") from exc
         self.prepared = True
+        self.prepared_kind = kind
         self.next_cgroup = cgroup
 
     def take_standby(self, timeout_s: float = START_TIMEOUT_S) -> "Standby":
@@ -181,26 +202,44 @@ class Slot:
         if self.broken or not self.prepared:
             raise SlotBroken("no standby was prepared")
         self.prepared = False
+        cgroup, self.next_cgroup = self.next_cgroup, None
         deadline = time.monotonic() + timeout_s
+        sock = self._server if self.prepared_kind == "helper" else self._sock
+        assert sock is not None
         try:
-            ready, _, _ = select.select([self._sock], [], [], timeout_s)
+            ready, _, _ = select.select([sock], [], [], timeout_s)
             if not ready:
                 raise SlotBroken("the sandbox runner did not make a standby in time")
-            msg, fds, _, _ = socket.recv_fds(self._sock, 1, 4)
-            if not msg:
-                raise SlotBroken("the sandbox runner closed its connection (it died)")
-            header, _ = recv_frame(self._sock, deadline)
-        except (SlotBroken, OSError) as exc:
+            if self.prepared_kind == "helper":
+                msg, fds, _, _ = socket.recv_fds(sock, 5, 4)
+                if not msg:
+                    raise SlotBroken("the standby server closed its connection (it died)")
+                msg += _recv_exact(sock, 5 - len(msg), deadline) if len(msg) < 5 else b""
+                (value,) = struct.unpack("=I", msg[1:5])
+                if msg[:1] != b"S":
+                    header = {"error": _recv_exact(sock, min(value, 4096), deadline).decode("utf-8", "replace")}
+                else:
+                    header = {"standby": value, "kind": "helper"}
+            else:
+                msg, fds, _, _ = socket.recv_fds(sock, 1, 4)
+                if not msg:
+                    raise SlotBroken("the sandbox runner closed its connection (it died)")
+                header, _ = recv_frame(sock, deadline)
+        except (SlotBroken, OSError, struct.error) as exc:
+            if cgroup is not None:
+                self.free_cgroups.append(cgroup)  # emptied by kill() with the others
             self.kill()
             raise SlotBroken(f"{exc}; {self.log_tail(500)}") from exc
         socks = [socket.socket(fileno=fd) for fd in fds]
         if "error" in header or len(socks) != 2:
             for sk in socks:
                 sk.close()
+            if cgroup is not None:
+                self.free_cgroups.append(cgroup)
             raise SlotBroken(f"the sandbox runner could not make a standby: {header.get('error', header)}")
         self.runs += 1
         return Standby(exec_sock=socks[0], watch_sock=socks[1], pid=int(header.get("standby", 0)),
-                       kind=str(header.get("kind", "python")))
+                       kind=str(header.get("kind", "python")), cgroup=cgroup)
 
     def alive(self) -> bool:
         return not self.broken and self._proc.poll() is None
@@ -215,8 +254,9 @@ class Slot:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        cg, self.next_cgroup = self.next_cgroup, None
-        if cg is not None:
+        self.next_cgroup = None
+        cgroups, self.cgroups, self.free_cgroups, self.used_cgroups = self.cgroups, [], [], []
+        for cg in cgroups:  # every process of the slot is dead: its run cgroups empty out
             cg.remove()
 
     def close(self) -> None:
@@ -229,6 +269,8 @@ class Slot:
                 pass
         self.kill()
         self._sock.close()
+        if self._server is not None:
+            self._server.close()
         self._log.close()
 
     @property

@@ -3,7 +3,9 @@
 Precedence (most telling first): IE (the sandbox failed: the run says nothing about the program),
 MLE (the cgroup's OOM killer fired), TLE (CPU time over the limit, or the wall clock ran out:
 `wall_limited`), OLE (stdout over its limit, or a file over the file-size limit: SIGXFSZ), RE
-(non-zero exit or a signal), else OK. Resource limits outrank the crash they usually cause.
+(non-zero exit or a signal; MLE instead when the memory cgroup recorded its limit being hit, so an
+allocation it refused without an OOM kill is still MLE), else OK. Resource limits outrank the crash
+they usually cause.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Observation:
     cpu_limit_s: float
     killed_for: str = ""  # "", "wall", "cpu" or "output": why the runner stopped the run
     oom_kills: int = 0
+    limit_hits: int = 0  # times the memory cgroup's limit was hit (v1 memory.failcnt, v2 memory.events max)
     stdout_truncated: bool = False
     setup_error: str = ""
 
@@ -52,5 +55,11 @@ def classify(obs: Observation) -> Classified:
     if obs.exit_code is None and obs.signal is None:
         return Classified(Status.IE, message="the run ended without a report from the sandbox")
     if obs.signal is not None or obs.exit_code != 0:
+        if obs.limit_hits > 0:
+            # An allocation refused at the cgroup's limit without an OOM kill (a failed mmap or
+            # brk: bad_alloc, malloc returning NULL) ends in a crash or an error exit. The cgroup
+            # recorded the limit being hit, so the failure is the memory limit's, not the program's.
+            return Classified(Status.MLE, message="the memory limit was hit (the cgroup refused memory) "
+                                                  "and the program failed")
         return Classified(Status.RE)
     return Classified(Status.OK)
