@@ -131,3 +131,17 @@ class LocalCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def cmdline(pid: int) -> str:
+    """A process's command line as `ps` shows it ("" once it is gone); Ray names actor workers `ray::CLASS`."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def cluster_processes(cluster: LocalCluster, needle: str) -> list[int]:
+    """Live processes of the cluster's nodes (their sessions) whose command line contains `needle`."""
+    procs = [p for p in [cluster.head, *cluster.workers] if p is not None]
+    return [pid for p in procs for pid in session_members(p.pid) if needle in cmdline(pid)]
