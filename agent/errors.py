@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class CpagentError(Exception):
     """A user-facing failure: bad input, missing tool, unreachable server."""
@@ -14,6 +16,10 @@ class CpagentError(Exception):
 
 class ProblemFormatError(CpagentError):
     """A problem file or directory that cannot be read; the message names the file and field."""
+
+
+# Told about a problem that cannot be read (where, why) when a caller would rather skip it than stop.
+OnError = Callable[[str, "ProblemFormatError"], None]
 
 
 class DiskFullError(CpagentError):

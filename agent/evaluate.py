@@ -174,7 +174,10 @@ def _stage_seconds(results: list[dict[str, Any]]) -> dict[str, float]:
 
 def evaluate(problems: Sequence[Problem], source: CandidateSource, run_dir: Path, config: PipelineConfig,
              pipeline_factory: Callable[[RunStore], Pipeline], *, dataset: str = "",
-             on_problem: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+             on_problem: Callable[[dict[str, Any]], None] | None = None,
+             unreadable: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+    """Run every problem through the pipeline and write results.json; `unreadable` lists the dataset's
+    problems that could not be read (where, error), kept in the summary so a skipped problem is never silent."""
     store = RunStore(run_dir)
     saved = store.get_meta("config")
     if saved is not None and saved != config.to_json():
@@ -206,6 +209,7 @@ def evaluate(problems: Sequence[Problem], source: CandidateSource, run_dir: Path
         if on_problem is not None:
             on_problem(result)
     summary = summarize(results, extras, config, time.monotonic() - started)
+    summary["unreadable_problems"] = list(unreadable)
     data = {"summary": summary, "config": config.to_json(), "dataset": dataset, "problems": results}
     write_json_atomic(run_dir / "results.json", data)
     store.close()

@@ -19,11 +19,13 @@ from tqdm import tqdm
 
 from agent import stages
 from agent.dedupe import candidate_id
+from agent.errors import CpagentError
 from agent.problems.model import Problem
 from agent.sources import CandidateSource
 from agent.store import RunStore, StoredCandidate
 from sandbox.backend import Backend
 from sandbox.judge import Judge
+from sandbox.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,18 @@ def prefetched_batches(source: CandidateSource, problem: Problem, start: int, to
         stop.set()
 
 
+def _stop_on_ie(problem: Problem, cand: StoredCandidate, out: stages.PublicOutcome) -> None:
+    """A verdict still IE after the retries says the sandbox is failing, not the program: stop before it is
+    stored, so no result is built on it and the same command, run again, judges that candidate afresh."""
+    if out.verdict != Verdict.IE.value:
+        return
+    why = out.detail.get("message") or out.compile_message or "no detail"
+    raise CpagentError(
+        f"the sandbox kept failing (IE) on candidate {cand.candidate_id[:10]} of {problem.id}: {str(why)[:200]}",
+        hint="run `cpagent doctor` to see which isolation layer fails; then run the same command again: "
+             "finished work is kept and the run resumes there")
+
+
 class Pipeline:
     def __init__(self, store: RunStore, config: PipelineConfig, backend: Backend, *, progress: bool = True,
                  policy: Any = None) -> None:
@@ -134,6 +148,7 @@ class Pipeline:
         started = time.monotonic()
         with self._bar(len(todo), "compile+filter") as bar:
             for cand, out in stages.retry_ie(stages.filter_public, self.judge, problem, todo):
+                _stop_on_ie(problem, cand, out)
                 self.store.put_compile(pid, cand.candidate_id, out.compile_status, out.compile_message,
                                        out.warnings, out.compile_s)
                 self.store.put_verdict("public_verdicts", pid, cand.candidate_id, out.verdict, out.detail)
@@ -202,6 +217,7 @@ class Pipeline:
         t = time.monotonic()
         with self._bar(len(todo), "judge hidden") as bar:
             for cand, out in stages.retry_ie(stages.judge_hidden, self.judge, problem, todo):
+                _stop_on_ie(problem, cand, out)
                 self.store.put_verdict("hidden_verdicts", pid, cand.candidate_id, out.verdict, out.detail)
                 bar.update(1)
         self.store.record_stage(pid, "hidden", len(todo), time.monotonic() - t)

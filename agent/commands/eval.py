@@ -34,13 +34,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    problems = load_problems(args.dataset)
+    unreadable: list[dict[str, str]] = []
+
+    def skip(where: str, exc: CpagentError) -> None:
+        # One bad problem must not stop an evaluation of hundreds: say so now, keep it in the summary.
+        ui.warning(f"skipped, cannot be read: {exc.message}")
+        unreadable.append({"where": where, "error": exc.message})
+
+    problems = load_problems(args.dataset, on_error=skip)
     if args.clean:
         problems = [p for p in problems if p.meta.get("clean")]
     if args.limit is not None:
         problems = problems[: args.limit]
     if not problems:
-        raise CpagentError(f"{args.dataset}: no problems to evaluate", hint="check --clean and --limit")
+        hint = ("every problem failed to read: fix the problem files named above" if unreadable
+                else "check --clean and --limit")
+        raise CpagentError(f"{args.dataset}: no problems to evaluate", hint=hint)
     run_dir = Path(args.output or f"runs/eval-{Path(args.dataset).stem or 'dataset'}")
     if run_dir.exists() and (run_dir / "run.sqlite").exists() and not args.resume:
         ui.info(f"{run_dir} holds an earlier run: resuming it (choose another -o for a fresh run)")
@@ -59,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
         data = evaluate(problems, source, run_dir, config,
                         lambda store: Pipeline(store, config, backend, progress=not args.json, policy=policy),
-                        dataset=str(args.dataset), on_problem=on_problem)
+                        dataset=str(args.dataset), on_problem=on_problem, unreadable=unreadable)
     summary = data["summary"]
     if args.html:
         from agent.report import write_report

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from agent.errors import ProblemFormatError
+from agent.errors import OnError, ProblemFormatError
 from agent.problems.languages import file_extension
 from agent.problems.model import Problem, Submission, TestCase
 from agent.problems.text import looks_multi_test, normalize_statement, slug, strip_index_prefix
@@ -212,12 +212,20 @@ def _rows_from_parquet(path: Path) -> Iterator[tuple[Any, str]]:
         ) from None
 
 
-def iter_codecontests(path: str | Path) -> Iterator[Problem]:
+def iter_codecontests(path: str | Path, on_error: OnError | None = None) -> Iterator[Problem]:
+    """Problems row by row; with `on_error`, a row that cannot be read is handed to it and skipped."""
     path = Path(path)
     rows = _rows_from_parquet(path) if path.suffix == ".parquet" else _rows_from_json(path)
     for row, where in rows:
-        yield problem_from_row(row, where)
+        try:
+            problem = problem_from_row(row, where)
+        except ProblemFormatError as exc:
+            if on_error is None:
+                raise
+            on_error(where, exc)
+            continue
+        yield problem
 
 
-def read_codecontests(path: str | Path) -> list[Problem]:
-    return list(iter_codecontests(path))
+def read_codecontests(path: str | Path, on_error: OnError | None = None) -> list[Problem]:
+    return list(iter_codecontests(path, on_error))

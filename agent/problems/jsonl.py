@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from agent.errors import ProblemFormatError
+from agent.errors import OnError, ProblemFormatError
 from agent.problems.languages import file_extension, language_id
 from agent.problems.model import Problem, Submission, TestCase
 from agent.problems.text import looks_multi_test, normalize_statement, strip_index_prefix
@@ -196,8 +196,11 @@ def problem_from_row(row: Any, where: str) -> Problem:
     )
 
 
-def iter_jsonl(path: str | Path) -> Iterator[Problem]:
-    """Problems one by one, so a caller can stop early on a large file."""
+def iter_jsonl(path: str | Path, on_error: OnError | None = None) -> Iterator[Problem]:
+    """Problems one by one, so a caller can stop early on a large file.
+
+    With `on_error`, a row that cannot be read is handed to it and skipped (a dataset evaluation goes on
+    without it and reports it); without, it raises."""
     path = Path(path)
     try:
         handle = path.open(encoding="utf-8")
@@ -210,20 +213,27 @@ def iter_jsonl(path: str | Path) -> Iterator[Problem]:
                     continue
                 where = f"{path}:{lineno}"
                 try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ProblemFormatError(
-                        f"{where}: not valid JSON ({exc.msg} at column {exc.colno})",
-                        hint="each line must be one complete JSON object",
-                    ) from None
-                yield problem_from_row(row, where)
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise ProblemFormatError(
+                            f"{where}: not valid JSON ({exc.msg} at column {exc.colno})",
+                            hint="each line must be one complete JSON object",
+                        ) from None
+                    problem = problem_from_row(row, where)
+                except ProblemFormatError as exc:
+                    if on_error is None:
+                        raise
+                    on_error(where, exc)
+                    continue
+                yield problem
         except UnicodeDecodeError:
             raise ProblemFormatError(f"{path}: not UTF-8 text") from None
 
 
-def read_jsonl(path: str | Path) -> list[Problem]:
+def read_jsonl(path: str | Path, on_error: OnError | None = None) -> list[Problem]:
     """Every problem of a dataset file, in file order; ids must be unique."""
-    problems = list(iter_jsonl(path))
+    problems = list(iter_jsonl(path, on_error))
     seen: set[str] = set()
     for p in problems:
         if p.id in seen:

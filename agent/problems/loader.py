@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agent.errors import ProblemFormatError
+from agent.errors import OnError, ProblemFormatError
 from agent.problems.directory import is_problem_dir, read_problem_dir
 from agent.problems.model import Problem
 
@@ -43,18 +43,18 @@ def _first_json_value(path: Path) -> Any:
         ) from None
 
 
-def _load_json_file(path: Path) -> list[Problem]:
+def _load_json_file(path: Path, on_error: OnError | None = None) -> list[Problem]:
     from agent.problems import codecontests, companion, jsonl, oj_api
 
     data = _first_json_value(path)
     sample = data[0] if isinstance(data, list) and data else data
     if path.suffix == ".jsonl" or (isinstance(data, dict) and _is_jsonl(path)):
         if jsonl.is_shared_jsonl_row(sample) and not codecontests.is_codecontests_row(sample):
-            return jsonl.read_jsonl(path)
+            return jsonl.read_jsonl(path, on_error)
         if codecontests.is_codecontests_row(sample):
-            return codecontests.read_codecontests(path)
+            return codecontests.read_codecontests(path, on_error)
     if codecontests.is_codecontests_row(sample):
-        return codecontests.read_codecontests(path)
+        return codecontests.read_codecontests(path, on_error)
     if oj_api.is_oj_api(sample) and not isinstance(data, list):
         return [oj_api.read_oj_api(path)]
     if companion.is_companion(sample):
@@ -81,7 +81,19 @@ def _is_jsonl(path: Path) -> bool:
     return bool(second.strip())
 
 
-def _load_path(path: Path) -> list[Problem]:
+def _read_dirs(children: list[Path], on_error: OnError | None) -> list[Problem]:
+    problems = []
+    for child in children:
+        try:
+            problems.append(read_problem_dir(child))
+        except ProblemFormatError as exc:
+            if on_error is None:
+                raise
+            on_error(str(child), exc)
+    return problems
+
+
+def _load_path(path: Path, on_error: OnError | None = None) -> list[Problem]:
     if path.is_dir():
         if is_problem_dir(path):
             return [read_problem_dir(path)]
@@ -91,18 +103,18 @@ def _load_path(path: Path) -> list[Problem]:
                 f"{path}: neither a problem directory nor a directory of them",
                 hint="a problem directory holds problem.md (docs/problems.md)",
             )
-        return [read_problem_dir(p) for p in children]
+        return _read_dirs(children, on_error)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         from agent.problems.codecontests import read_codecontests
 
-        return read_codecontests(path)
+        return read_codecontests(path, on_error)
     if suffix in (".html", ".htm"):
         from agent.codeforces.fetch import fetch_problems
 
         return fetch_problems(None, html_file=path)
     if suffix in (".json", ".jsonl", ".ndjson"):
-        return _load_json_file(path)
+        return _load_json_file(path, on_error)
     raise ProblemFormatError(
         f"{path}: unknown kind of file ({suffix or 'no extension'})",
         hint="use a problem directory, .jsonl, .json, .parquet or a saved .html page",
@@ -110,9 +122,13 @@ def _load_path(path: Path) -> list[Problem]:
 
 
 def load_problems(
-    what: str | Path, *, client: Any = None, html_file: str | Path | None = None
+    what: str | Path, *, client: Any = None, html_file: str | Path | None = None, on_error: OnError | None = None
 ) -> list[Problem]:
-    """Every problem `what` holds (see the module docstring), in a stable order."""
+    """Every problem `what` holds (see the module docstring), in a stable order.
+
+    With `on_error`, a problem of a collection (a directory of problems, a row of a dataset file) that cannot
+    be read is handed to it and skipped, so one bad problem does not stop an evaluation of hundreds; without,
+    the first one raises. A file or directory that is not a collection at all still raises."""
     if html_file is not None:
         from agent.codeforces.fetch import fetch_problems
 
@@ -127,7 +143,7 @@ def load_problems(
         else:
             pick = None
     if path.exists():
-        problems = _load_path(path)
+        problems = _load_path(path, on_error)
         if pick is not None:
             chosen = [p for p in problems if p.id == pick]
             if not chosen:
