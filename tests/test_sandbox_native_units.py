@@ -468,3 +468,16 @@ def test_a_slot_that_fails_to_start_in_any_way_gives_its_place_back(monkeypatch:
         t.join(timeout=5)
         assert not t.is_alive()
     assert len(calls) == 3 and pool._count == 0
+
+
+def test_cgroups_left_by_a_dead_process_are_removed(tmp_path: Path) -> None:
+    """remove_stale walks other processes' leftovers with one directory per controller name it finds."""
+    layout = cg.CgroupLayout(1, tuple((c, tmp_path / c / "cpagent-1-0") for c in cg.V1_CONTROLLERS))
+    dead = 2 ** 22 + 12345  # above pid_max: no such process
+    for c in cg.V1_CONTROLLERS:
+        stale = tmp_path / c / f"cpagent-{dead}-0" / "r3"
+        stale.mkdir(parents=True)
+        (stale / "cgroup.procs").write_text("")
+    cg.remove_stale(layout)  # a plain directory tree here: rmdir fails on the files, but it must not raise
+    run = cg.RunCgroup(1, (("x", tmp_path / "memory" / f"cpagent-{dead}-0" / "r3"),))  # how remove_stale sees one
+    assert not run.memsw and run.pids() == []

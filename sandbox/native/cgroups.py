@@ -309,7 +309,8 @@ class RunCgroup:
         self._fds: dict[str, int] = {}
         self._limits: tuple[int, int] | None = None
         self.reusable = version == 1
-        self.memsw = version == 1 and (self.path("memory") / "memory.memsw.failcnt").exists()
+        memory = dict(dirs).get("memory")
+        self.memsw = version == 1 and memory is not None and (memory / "memory.memsw.failcnt").exists()
 
     # -- held descriptors: a run's bookkeeping is a few preads, no path lookups ------------------------
     def _fd(self, key: str, controller: str, name: str, flags: int = os.O_RDONLY) -> int:

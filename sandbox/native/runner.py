@@ -112,10 +112,18 @@ def mount_tmpfs(target, size_mb, mode="1777"):
     check(libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount " + target)
 
 
-def drop_capabilities():
+BOUNDING_SET_EMPTY = False  # the runner emptied it once for all its forks (see main)
+
+
+def drop_bounding_set():
     for cap in range(0, 64):
         if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 and ctypes.get_errno() == errno.EINVAL:
             break
+
+
+def drop_capabilities():
+    if not BOUNDING_SET_EMPTY:
+        drop_bounding_set()
     libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     header = CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
     data = (CapData * 2)()
@@ -219,13 +227,34 @@ FRESH_DEPTH = 0  # how deep a program's recursion reaches under a fresh python3 
 
 
 def measure_fresh_depth():
-    import subprocess
-
+    """Run the probe in a fresh python3. Not with subprocess: importing it imports threading, whose
+    after-fork hooks would then cost every forked run about half a millisecond."""
+    r, w = os.pipe()
     try:
-        out = subprocess.run([sys.executable, "-c", DEPTH_PROBE_SOURCE + "\nprint(DEPTH)\n"],
-                             capture_output=True, timeout=20, env={"PATH": "/usr/bin:/bin"})
-        return int(out.stdout)
-    except (OSError, ValueError, subprocess.SubprocessError):
+        pid = os.posix_spawn(sys.executable, [sys.executable, "-c", DEPTH_PROBE_SOURCE + "\nprint(DEPTH)\n"],
+                             {"PATH": "/usr/bin:/bin"}, file_actions=[(os.POSIX_SPAWN_DUP2, w, 1)])
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return 0
+    os.close(w)
+    out = b""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([r], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(r, 4096) if ready else b""
+        if not chunk:
+            break
+        out += chunk
+    os.close(r)
+    try:
+        os.kill(pid, signal.SIGKILL) if not out.endswith(b"\n") else None
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    try:
+        return int(out)
+    except ValueError:
         return 0
 
 
@@ -259,10 +288,11 @@ def zygote_preload():
     """Warm the interpreter once per slot with what judged programs usually import."""
     global FRESH_DEPTH
     FRESH_DEPTH = measure_fresh_depth()
-    # `random` matters most: importing it (hashlib, OpenSSL) costs more than a short program's run.
+    # Nothing that imports threading (its after-fork hooks make every fork slower) and not random
+    # (its import costs more than a trivial run, and its after-fork reseed costs every run).
     for name in ("io", "math", "collections", "itertools", "functools", "heapq", "bisect", "re",
                  "string", "operator", "array", "types", "traceback", "typing", "dataclasses",
-                 "fractions", "decimal", "copy", "atexit", "random"):
+                 "fractions", "decimal", "copy", "atexit"):
         try:
             __import__(name)
         except Exception:
@@ -270,6 +300,16 @@ def zygote_preload():
     for name in ("stdin", "stdout", "stderr"):
         stream = getattr(sys, name)
         ORIGINAL_STREAMS[name] = (stream.encoding, stream.errors) if stream is not None else ("utf-8", "strict")
+
+
+REALPATHS = {}
+
+
+def realpath(path):
+    """os.path.realpath, remembered: the system's interpreter paths do not move under a slot."""
+    if path not in REALPATHS:
+        REALPATHS[path] = os.path.realpath(path)
+    return REALPATHS[path]
 
 
 ZYGOTE_OPTIONS = ("-B", "-u", "-s")  # options that do not change how the program itself runs
@@ -288,7 +328,7 @@ def zygote_plan(req, executable=None):
         return None
     exe = argv[0] if "/" in argv[0] else "/usr/bin/" + argv[0]
     try:
-        if os.path.realpath(exe) != os.path.realpath(executable or sys.executable):
+        if realpath(exe) != realpath(executable or sys.executable):
             return None
     except OSError:
         return None
@@ -324,7 +364,6 @@ def zygote_plan(req, executable=None):
 def zygote_run(plan, env):
     """Run a Python program in this (forked) interpreter as `python3 script args` would."""
     import io
-    import random
     import types
 
     os.environ.clear()
@@ -349,7 +388,8 @@ def zygote_run(plan, env):
     sys.stdin = sys.__stdin__ = stream(0, "stdin", "r")
     sys.stdout = sys.__stdout__ = stream(1, "stdout", "w")
     sys.stderr = sys.__stderr__ = stream(2, "stderr", "w")
-    random.seed()
+    if "random" in sys.modules:  # reseeded by its own after-fork hook; a fresh seed either way
+        sys.modules["random"].seed()
     for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_IGN if sig in (signal.SIGPIPE, signal.SIGXFSZ) else signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -809,7 +849,7 @@ def reap():
 
 
 def main():
-    global SOCK_FD, WATCHER
+    global SOCK_FD, WATCHER, BOUNDING_SET_EMPTY
     SOCK_FD = int(sys.argv[1])
     server_fd = int(sys.argv[2]) if len(sys.argv) > 2 else -1
     sock = socket.socket(fileno=SOCK_FD)
@@ -829,6 +869,13 @@ def main():
     if init.get("zygote", True):
         zygote_preload()
         calibrate_depth()
+        for name in PYTHON_NAMES:  # what zygote_plan will ask, answered before the forks
+            realpath("/usr/bin/" + name)
+        realpath(sys.executable)
+    # Nothing this runner or its forks exec may ever gain a capability (the C server already runs,
+    # the C watcher needs none): empty the bounding set once here instead of in every run.
+    drop_bounding_set()
+    BOUNDING_SET_EMPTY = True
     import gc
     import resource  # noqa: F401  (imported once here, not in every run)
 
