@@ -56,6 +56,7 @@ TIME_FACTOR = 2.0  # as clustering's default: a slow, shared machine must not fa
 LARGE_INPUT = 1000  # characters: a hidden test this long is a size test (TLE, overflow), out of reach of small inputs
 # Bump when the benchmark's own measuring changes (what a cached entry means).
 BENCH_VERSION = "2"
+GENERATED_VERSION = "3"  # bumped when cached `generated` entries were written by other code than their key says
 # The code each mode's result depends on: a change there invalidates that mode's cached entries.
 _ALL = sorted(str(p.relative_to(REPO)) for p in (REPO / "clustering").glob("*.py"))
 _GIVEN = ["clustering/cluster.py", "clustering/signatures.py", "clustering/validation.py",
@@ -83,11 +84,15 @@ class ProblemFigures:
     note: str = ""
 
 
+# The sources as this process imported them: an edit while a long run goes on must not relabel its results.
+_SOURCES = {rel: (REPO / rel).read_bytes() for rels in DEPENDS.values() for rel in rels}
+
+
 def fingerprint(what: str, extra: Any = None) -> str:
     """Hash of the code a cached result depends on, the benchmark's version and the parameters."""
     h = hashlib.sha256(f"{BENCH_VERSION}\0{what}\0{json.dumps(extra, sort_keys=True, default=str)}".encode())
     for rel in DEPENDS[what]:
-        h.update((REPO / rel).read_bytes())
+        h.update(_SOURCES[rel])
     return h.hexdigest()[:16]
 
 
@@ -195,6 +200,7 @@ def categories(backend: Backend, cp: ClusteringProblem, model: BehaviourClusteri
         return coh, dist
     main = max(with_acc, key=lambda c: len(set(c.members) & accepted))
     inputs = model.inputs_
+    public = [p.split() for p in cp.public_inputs]
     for cl in with_acc:
         for m in cl.members:
             if m in accepted:
@@ -206,6 +212,10 @@ def categories(backend: Backend, cp: ClusteringProblem, model: BehaviourClusteri
                 continue
             i, ch = first
             verdict = {"W": "WA", "R": "RE", "T": "TLE"}.get(ch, ch)
+            if i < len(hidden_inputs) and hidden_inputs[i].split() in public:
+                # It passed that very input at our filter: the dataset's run and ours disagree (undefined behaviour).
+                dist[f"{verdict} on a public test in the dataset's run, passed here"] += 1
+                continue
             size = "size test" if i < len(hidden_inputs) and len(hidden_inputs[i]) > LARGE_INPUT else "small test"
             dist[f"{verdict} on a {size}"] += 1
     limits = Limits(cp.time_limit_s * TIME_FACTOR, cp.memory_mb)
@@ -259,7 +269,7 @@ def measure(backend: Backend, row: dict[str, Any], seed: int, params: dict[str, 
         mode_params = {"seed": seed, "max_rounds": 0} if mode == "none" else {"seed": seed}
         if mode == "generated":
             mode_params.update(params)
-        key = fingerprint(mode, mode_params)
+        key = fingerprint(mode, {**mode_params, "v": GENERATED_VERSION} if mode == "generated" else mode_params)
         entry = cache.get(problem.id, mode, key)
         if entry is None:
             cpu0 = time.process_time()
@@ -274,6 +284,9 @@ def measure(backend: Backend, row: dict[str, Any], seed: int, params: dict[str, 
                 + sum(1 for n in model.notes_ if "sandbox failure" in n),
             }
             if mode == "generated":
+                # Enough to replay other drop rules offline: each cluster's outcomes and each input's origin.
+                entry["signatures"] = [list(c.signature) for c in model.clusters_]
+                entry["origins"] = [f"{i.origin}:{i.detail}" for i in model.inputs_]
                 coh, dist = categories(backend, cp, model, pool, accepted, hidden)
                 entry["cohesion_failures"], entry["distinguishing_failures"] = dict(coh), dict(dist)
             cache.put(problem.id, mode, key, entry)

@@ -208,10 +208,26 @@ def parse_bounds(statement: str) -> dict[str, Bound]:
     if m:
         bounds.setdefault("*length", Bound("*length", (Expr(None, 1),), (Expr(None, _number(m.group(1))),),
                                            length=True, order=10**9))
-    m = re.search(rf"(?:do not|does not|don't|doesn't) exceed ({_NUM}) (?:in|by) (?:their )?absolute value", words)
+    m = (re.search(rf"(?:do not|does not|don't|doesn't) exceed ({_NUM}) (?:in|by) (?:their )?absolute value", words)
+         or re.search(rf"absolute values? of [\w ,]{{1,40}}? (?:do not|does not|don't|doesn't) exceed ({_NUM})", words))
     if m:
         b = _number(m.group(1))
         bounds.setdefault("*abs", Bound("*abs", (Expr(None, -b),), (Expr(None, b),), indexed=True, order=10**9))
+    # "All numbers in the input are between 1 and 10", "the numbers in the array are from 1 to 10^5": a range
+    # for whatever number the formulas leave unbounded.
+    m = re.search(rf"(?:numbers|integers|values|elements)[\w ]{{0,30}}? (?:are|is|will be|lie) (?:integers? )?"
+                  rf"(?:from|between|in range|in the range) \[?({_NUM})(?: to|,| and| \.\.) ({_NUM})", words)
+    if m:
+        lo, hi = _number(m.group(1)), _number(m.group(2))
+        if lo <= hi:
+            bounds.setdefault("*range", Bound("*range", (Expr(None, lo),), (Expr(None, hi),), order=10**9))
+    # "n lines containing the matrix elements (non-negative integer numbers not exceeding 10^9)".
+    m = re.search(rf"(non-negative|nonnegative|positive|natural)?\s*(?:integer )?(?:numbers|integers|values|elements)"
+                  rf" (?:not exceeding|that do not exceed|which do not exceed|not greater than|no greater than|"
+                  rf"at most|up to) ({_NUM})", words)
+    if m and "*range" not in bounds:
+        lo = {"positive": 1.0, "natural": 1.0}.get(m.group(1) or "", 0.0)
+        bounds["*range"] = Bound("*range", (Expr(None, lo),), (Expr(None, _number(m.group(2))),), order=10**9)
     # Names are matched to variables in the order the text introduces them ("n, m and k").
     for key, b in list(bounds.items()):
         bounds[key] = Bound(key, b.los, b.his, b.indexed, b.length, _first_mention(text, key.strip("|"), b.order),
@@ -250,3 +266,15 @@ def alphabet_hint(statement: str) -> str | None:
     if digits:
         chars += "0123456789"
     return chars or None
+
+
+_QUOTED = re.compile(r"[\"'«“‘]([^\s\"'«»“”‘’])[\"'»”’]")
+
+
+def quoted_characters(statement: str) -> str | None:
+    """Characters the Input section lists one by one in quotes ('"." , "X" or "0"'), or None.
+
+    A grid or a string over such a list may hold any of them anywhere, whatever one sample shows.
+    """
+    chars = list(dict.fromkeys(_QUOTED.findall(_input_section(statement))))
+    return "".join(chars) if len(chars) >= 2 else None

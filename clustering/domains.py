@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from clustering.constraints import Bound, Expr, alphabet_hint, parse_bounds
+from clustering.constraints import (Bound, Expr, _first_mention, _input_section, _prepare, alphabet_hint, parse_bounds,
+                                    quoted_characters)
+from clustering.promises import holds, parse_promises
 from clustering.structure import (Array, Choice, CountedArray, Item, Observations, Repeat, Scalars, Structure,
                                   Text, length_vars, parse)
 
@@ -37,6 +39,10 @@ class Domain:
     pattern: tuple[str, ...] = ()  # fixed-length words: the characters seen at each position
     differs: tuple[str, ...] = ()  # statement names this value must differ from (same line)
     names: bool = False  # capitalised words (months, people): only the values seen are valid
+    # What the statement promises about a sequence and every sample keeps (`clustering.promises`):
+    # distinct, permutation, increasing, nondecreasing, decreasing, nonincreasing.
+    promises: tuple[str, ...] = ()
+    perm_base: int = 1  # a permutation of perm_base .. perm_base + n - 1
 
     def fallback_lo(self) -> float:
         if self.obs_lo >= 1:
@@ -154,13 +160,23 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
         parse(structure, text, obs)
     variables: list[tuple[str, str, bool]] = []
     _variables(structure.items, False, variables)
+    tests = {n: True for item in structure.items if isinstance(item, Repeat) and item.name == "r_tests"
+             for b in item.body if isinstance(b, Scalars) for n in (t.name for t in b.tokens)}
     parsed = parse_bounds(statement)
-    in_words = {k: parsed.pop(k) for k in ("*length", "*abs") if k in parsed}
+    # A permutation's name is a sequence with no bound of its own ("a permutation p_1, ..., p_n"):
+    # it takes its place in the order names are matched, so it does not take the next sequence's bound.
+    section = _prepare(_input_section(statement))
+    for promise in parse_promises(statement):
+        for name in promise.names if promise.kind == "permutation" else ():
+            if name not in parsed and len(promise.names) == 1:
+                parsed[name] = Bound(name, indexed=True, order=_first_mention(section, name, 0))
+    in_words = {k: parsed.pop(k) for k in ("*length", "*abs", "*range") if k in parsed}
     bounds = sorted(parsed.values(), key=lambda b: b.order)
     plain = [b for b in bounds if not b.indexed and not b.length]
     indexed = [b for b in bounds if b.indexed and not b.length]
     lengths = [b for b in bounds if b.length]
     hint = alphabet_hint(statement)
+    quoted = quoted_characters(statement)
     sizing = length_vars(structure)
     pointers = {"plain": 0, "indexed": 0, "length": 0}
     pools = {"plain": plain, "indexed": indexed, "length": lengths}
@@ -174,16 +190,25 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
             pool_name, values = ("indexed" if element else "plain"), _numbers(seen)
         matched: Bound | None = None
         if kind != "word":
-            pool = pools[pool_name]
-            for j in range(pointers[pool_name], len(pool)):
-                if _fits(pool[j], values):
-                    matched, pointers[pool_name] = pool[j], j + 1
+            # A test list's body may be the elements of one input ("n, then n lines x_i y_i"): the
+            # sequence bounds are tried too when the scalar ones do not fit.
+            names = [pool_name] + (["indexed"] if kind != "text" and tests.get(name) else [])
+            for pname in names:
+                pool = pools[pname]
+                for j in range(pointers[pname], len(pool)):
+                    if _fits(pool[j], values):
+                        matched, pointers[pname] = pool[j], j + 1
+                        break
+                if matched is not None:
                     break
         if matched is None and kind == "text" and "*length" in in_words and _fits(in_words["*length"], values):
             matched = in_words["*length"]
-        elif (matched is None and kind in ("int", "float") and element and name not in sizing
+        elif (matched is None and kind in ("int", "float") and (element or tests.get(name)) and name not in sizing
               and "*abs" in in_words and _fits(in_words["*abs"], values)):
             matched = in_words["*abs"]
+        if (matched is None and kind in ("int", "float") and "*range" in in_words and name not in sizing
+                and _fits(in_words["*range"], values)):
+            matched = in_words["*range"]
         if kind == "text" or (kind == "word"):
             chars = sorted(set("".join(seen)))
             alphabet = "".join(chars) or string.ascii_lowercase
@@ -191,10 +216,14 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
             # of it: two letters seen ("B", "W") are more likely the whole alphabet than a sample.
             if hint and set(alphabet) <= set(hint) and len(chars) >= 5:
                 alphabet = hint
+            listed = bool(quoted) and bool(chars) and set(chars) <= set(quoted or "")
+            if listed:  # the statement lists the characters: any of them may stand anywhere
+                alphabet = quoted or alphabet
             lens = [len(s) for s in seen] or [1]
             lo = int(matched.lo.value) if matched and matched.lo and matched.lo.var is None else min(lens)
             hi = int(matched.hi.value) if matched and matched.hi and matched.hi.var is None else max(lens)
-            pattern = patterns.get(lens[0], ()) if kind == "text" and not matched and len(set(lens)) == 1 else ()
+            pattern = (patterns.get(lens[0], ()) if kind == "text" and not matched and len(set(lens)) == 1
+                       and not listed else ())
             names = bool(seen) and all(re.fullmatch(r"[A-Z][a-z]+", w) for w in seen) and not matched
             domains[name] = Domain(name, kind, matched.name if matched else None, words=tuple(dict.fromkeys(seen)),
                                    alphabet=alphabet, len_lo=max(lo, 0), len_hi=max(hi, 1), pattern=pattern,
@@ -207,4 +236,62 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
             name, kind, matched.name if matched else None, matched.los if matched else (),
             matched.his if matched else (), min(values, default=1.0), max(values, default=1.0), decimals,
             sizes=name in sizing, differs=matched.differs if matched else ())
-    return domains
+    return _with_promises(structure, samples, statement, domains)
+
+
+def sequences(structure: Structure, samples: Sequence[str]) -> dict[str, list[list[str]]]:
+    """Every one-line sequence (`Array`, `CountedArray`) of the samples, per variable, one list each."""
+    out: dict[str, list[list[str]]] = {}
+
+    def walk(items: Sequence[Item], values: list) -> None:
+        for item, value in zip(items, values):
+            if isinstance(item, (Array, CountedArray)):
+                out.setdefault(item.name, []).append(list(value))
+            elif isinstance(item, Repeat):
+                for rep in value:
+                    walk(item.body, rep)
+
+    for text in samples:
+        values = parse(structure, text)
+        if values is not None:
+            walk(structure.items, values)
+    return out
+
+
+def _sequence_names(items: Sequence[Item], out: list[str]) -> list[str]:
+    for item in items:
+        if isinstance(item, (Array, CountedArray)):
+            out.append(item.name)
+        elif isinstance(item, Repeat):
+            _sequence_names(item.body, out)
+    return out
+
+
+def _with_promises(structure: Structure, samples: Sequence[str], statement: str,
+                   domains: dict[str, Domain]) -> dict[str, Domain]:
+    """Attach the statement's promises to the sequences they name, where every sample keeps them.
+
+    A promise naming no sequence variable we matched ("the numbers are distinct") goes to every
+    sequence whose samples keep it; a sample breaking it means we misread, and it is left out.
+    """
+    promises = parse_promises(statement)
+    if not promises:
+        return domains
+    seen = sequences(structure, samples)
+    names = [n for n in dict.fromkeys(_sequence_names(structure.items, [])) if n in domains]
+    by_name = {domains[n].statement_name: n for n in names if domains[n].statement_name}
+    out = dict(domains)
+    for promise in promises:
+        targets = [by_name[x] for x in promise.names if x in by_name]
+        if not targets:
+            targets = [n for n in names if any(len(v) >= 2 for v in seen.get(n, []))]
+        for name in targets:
+            dom = out[name]
+            values = seen.get(name, [])
+            if promise.kind == "permutation" and dom.kind != "int":
+                continue
+            if not all(holds(promise.kind, v) for v in values) or promise.kind in dom.promises:
+                continue
+            base = 0 if any("0" in v for v in values) else 1
+            out[name] = replace(dom, promises=dom.promises + (promise.kind,), perm_base=base)
+    return out

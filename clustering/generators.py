@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from clustering.data import GeneratedInput
-from clustering.domains import Domain
+from clustering.domains import Domain, sequences
+from clustering.promises import holds
 from clustering.structure import Array, Choice, CountedArray, Item, Repeat, Scalars, Structure, Text, parse
 
 # Modes of whole-input generation, cycled so every round sees a mix. "extreme" (each value at or
@@ -65,6 +66,10 @@ class StructureGenerator:
                 return lo
             if mode == "max-size":
                 return top
+            if mode == "extreme" and dom.kind == "int":  # n = 1 or 2 with values at their bounds: edge cases
+                return rng.choice((lo, min(lo + 1, top), top, rng.randint(int(lo), int(top))))
+            if mode == "small-values" and dom.kind == "int":
+                return rng.randint(int(lo), int(min(top, lo + 2)))
             return rng.randint(int(lo), int(top)) if dom.kind == "int" else rng.uniform(lo, top)
         if mode == "min":
             value = lo
@@ -110,14 +115,45 @@ class StructureGenerator:
     def _sequence(self, dom: Domain, n: int, env: dict[str, float], mode: str, rng: random.Random) -> list[str]:
         if dom.kind == "word":
             return [self._word(dom, rng, None, mode) for _ in range(n)]
-        values = [self._number(dom, env, mode, rng) for _ in range(n)]
-        if mode == "equal" and values:
-            values = [values[0]] * n
-        elif mode == "sorted":
+        if "permutation" in dom.promises:
+            values: list[float] = list(range(dom.perm_base, dom.perm_base + n))
+            if mode == "reversed":
+                values.reverse()
+            elif mode not in ("sorted", "min"):
+                rng.shuffle(values)
+        elif {"distinct", "increasing", "decreasing"} & set(dom.promises):
+            values = self._distinct(dom, n, env, mode, rng)
+        else:
+            values = [self._number(dom, env, mode, rng) for _ in range(n)]
+            if mode == "equal" and values:
+                values = [values[0]] * n
+        if mode == "sorted" or {"increasing", "nondecreasing"} & set(dom.promises):
             values.sort()
-        elif mode == "reversed":
+        elif mode == "reversed" or {"decreasing", "nonincreasing"} & set(dom.promises):
             values.sort(reverse=True)
         return [self._format(dom, v) for v in values]
+
+    def _distinct(self, dom: Domain, n: int, env: dict[str, float], mode: str, rng: random.Random) -> list[float]:
+        """n distinct values (the statement promises it): near the bounds for boundary modes."""
+        lo, hi = dom.range(env, self.by_statement)
+        if dom.kind == "int":
+            lo, hi = math.ceil(lo), math.floor(hi)
+            if mode in ("min", "equal"):
+                return [float(v) for v in range(int(lo), int(lo) + n)]
+            if mode in ("max-values", "max-size"):
+                return [float(v) for v in range(int(hi), int(hi) - n, -1)]
+        out: list[float] = []
+        seen: set[float] = set()
+        for _ in range(20 * n + 20):
+            if len(out) >= n:
+                break
+            v = self._number(dom, env, mode if mode != "equal" else "random", rng)
+            if v not in seen:
+                seen.add(v)
+                out.append(v)
+        while len(out) < n:  # a small range: take what is left in order (validity is checked after)
+            out.append(out[-1] + 1 if out else lo)
+        return out
 
     def _items(self, items: Sequence[Item], env: dict[str, float], mode: str, rng: random.Random) -> list[str]:
         lines: list[str] = []
@@ -196,10 +232,23 @@ class StructureGenerator:
         rng.shuffle(edges)
         return edges
 
-    def generate(self, mode: str, rng: random.Random) -> GeneratedInput:
-        text = "\n".join(self._items(self.structure.items, {}, mode, rng)) + "\n"
-        origin = "boundary" if mode in BOUNDARY_MODES else "random"
-        return GeneratedInput(text, origin, mode)
+    def generate(self, mode: str, rng: random.Random) -> GeneratedInput | None:
+        for _ in range(5):
+            text = "\n".join(self._items(self.structure.items, {}, mode, rng)) + "\n"
+            if self.keeps_promises(text):
+                origin = "boundary" if mode in BOUNDARY_MODES else "random"
+                return GeneratedInput(text, origin, mode)
+        return None
+
+    def keeps_promises(self, text: str) -> bool:
+        """Whether every sequence of `text` keeps what the statement promises of it (distinct, sorted, ...)."""
+        if not any(d.promises for d in self.domains.values()):
+            return True
+        for name, seqs in sequences(self.structure, [text]).items():
+            dom = self.domains.get(name)
+            if dom is not None and not all(holds(kind, s) for kind in dom.promises for s in seqs):
+                return False
+        return True
 
     # -- mutations -----------------------------------------------------------------------
     def _leaves(self, items: Sequence[Item], values: list, out: list) -> None:
@@ -273,7 +322,10 @@ class StructureGenerator:
                 container[j] = self._mutate_token(self.domains[name], container[j], rng, self._env_of(values))
                 if self._breaks_differs(name, container, j):
                     container[j] = old
-        return GeneratedInput(render(self.structure, values), "mutation", f"{changes} change(s)")
+        text = render(self.structure, values)
+        if not self.keeps_promises(text):
+            return None
+        return GeneratedInput(text, "mutation", f"{changes} change(s)")
 
     def _env_of(self, values: list) -> dict[str, float]:
         """Top-level integers of a parsed input by variable and statement name (for relative bounds)."""
@@ -311,20 +363,20 @@ class StructureGenerator:
                 yield from self._all_items(item.body)
 
     def stream(self, seed: int) -> Iterator[GeneratedInput]:
-        """An endless seeded mix: mutation, random and boundary inputs in turn."""
+        """A seeded mix: mutation, random and boundary inputs in turn; ends only when nothing valid comes."""
         rng = random.Random(seed)
         modes = [m for m in BOUNDARY_MODES if m != "max-size" or self.config.size_tests]
-        step = 0
-        while True:
+        step, misses = 0, 0
+        while misses < 200:
             kind = step % 3
             if kind == 0:
-                got = self.mutate(rng, changes=1 + (step // 3) % 3)
-                if got is not None:
-                    yield got
-            elif kind == 1:
-                yield self.generate(RANDOM_MODES[(step // 3) % len(RANDOM_MODES)], rng)
+                made = self.mutate(rng, changes=1 + (step // 3) % 3)
             else:
-                yield self.generate(modes[(step // 3) % len(modes)], rng)
+                mode = RANDOM_MODES[(step // 3) % len(RANDOM_MODES)] if kind == 1 else modes[(step // 3) % len(modes)]
+                made = self.generate(mode, rng)
+            misses = 0 if made is not None else misses + 1
+            if made is not None:
+                yield made
             step += 1
 
 

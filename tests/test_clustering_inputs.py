@@ -9,6 +9,7 @@ import pytest
 from clustering import (GeneratorConfig, StructureGenerator, build_domains, generate_inputs, infer_structure,
                         parse, parse_bounds, render)
 from clustering.generators import raw_mutations
+from clustering.promises import parse_promises
 from clustering.structure import Choice, Repeat, split_lines
 
 
@@ -195,3 +196,81 @@ def test_real_problems_infer_and_generate_valid_inputs(cp_data):
         for item in generate_inputs(gen, 6, seed=0):
             assert parse(structure, item.text) is not None, (row["id"], item.text)
     assert inferred >= 0.95 * len(rows)
+
+
+PROMISES = ("Input\n\nThe first line contains n (1 ≤ n ≤ 10). The second line contains n distinct integers a_1, a_2, "
+            "..., a_n (1 ≤ a_i ≤ 100). The third line contains a permutation p_1, ..., p_n. The fourth line contains "
+            "n integers c_1 ≤ c_2 ≤ ... ≤ c_n (1 ≤ c_i ≤ 9).\n\nOutput\n\nOne number.\n")
+
+
+def test_statement_promises_are_read():
+    kinds = {p.kind: p.names for p in parse_promises(PROMISES)}
+    assert "a" in kinds["distinct"] and kinds["permutation"] == ("p",) and kinds["nondecreasing"] == ("c",)
+    assert parse_promises("Input\n\nThe numbers are given in non-decreasing order.\n\nOutput\n")[0].kind == \
+        "nondecreasing"
+    assert parse_promises("Input\n\nn integers (1 ≤ a_i ≤ 5).\n\nOutput\n\nAll distinct answers.\n") == []
+
+
+def test_generated_sequences_keep_the_statement_promises():
+    samples = ["4\n5 1 7 9\n2 3 1 4\n1 1 4 4\n", "2\n3 1\n2 1\n5 6\n"]
+    structure = infer_structure(samples, PROMISES)
+    domains = build_domains(structure, samples, PROMISES)
+    assert [domains[f"a{i}"].promises for i in range(3)] == [("distinct",), ("permutation",), ("nondecreasing",)]
+    inputs = generate_inputs(StructureGenerator(structure, domains, samples), 80, seed=2)
+    assert len(inputs) >= 60
+    for item in inputs:
+        n, a, p, c = split_lines(item.text)
+        assert len(set(a)) == len(a), item.text
+        assert sorted(map(int, p)) == list(range(1, int(n[0]) + 1)), item.text
+        assert list(map(int, c)) == sorted(map(int, c)), item.text
+
+
+def test_a_promise_the_samples_break_is_not_kept():
+    samples = ["3\n1 1 2\n"]  # the statement says distinct, the sample repeats a value: misread, left out
+    statement = "Input\n\nn (1 ≤ n ≤ 5), then n distinct integers a_i (1 ≤ a_i ≤ 9).\n\nOutput\n"
+    structure = infer_structure(samples, statement)
+    assert build_domains(structure, samples, statement)["a0"].promises == ()
+
+
+def test_bounds_in_words_reach_unbounded_numbers():
+    statement = ("Input\n\nThe first line contains three integers: a position, a range and a power. All numbers in "
+                 "the input are between 1 and 10, inclusive.\n\nOutput\n")
+    samples = ["9 3 3\n"]
+    domains = build_domains(infer_structure(samples), samples, statement)
+    assert all((d.lo.value, d.hi.value) == (1, 10) for d in domains.values())
+    statement = ("Input\n\nn (1 ≤ n ≤ 10). Then n lines hold x_i and y_i. The absolute values of all coordinates "
+                 "do not exceed 1000.\n\nOutput\n")
+    samples = ["2\n1 -2\n3 4\n", "3\n1 2\n3 4\n5 6\n"]
+    structure = infer_structure(samples, statement)
+    domains = build_domains(structure, samples, statement)
+    assert {(d.lo.value, d.hi.value) for name, d in domains.items() if name != "t0"} == {(-1000, 1000)}
+
+
+def test_n_lines_read_as_a_test_list_still_take_the_element_bounds():
+    statement = ("Input\n\nThe first line contains n (3 ≤ n ≤ 3000). Then n lines contain x_i, y_i "
+                 "(1 ≤ x_i, y_i ≤ n).\n\nOutput\n")
+    samples = ["4\n1 3\n4 3\n4 2\n1 2\n", "3\n1 2\n2 3\n3 1\n"]
+    structure = infer_structure(samples, statement)
+    domains = build_domains(structure, samples, statement)
+    bounded = [d for d in domains.values() if d.statement_name in ("x", "y")]
+    assert len(bounded) == 2 and all(d.his[0].var == "n" for d in bounded)
+
+
+def test_listed_characters_may_stand_anywhere():
+    statement = ('Input\n\nThree lines, each of three characters ".", "X" or "0".\n\nOutput\n')
+    samples = ["X0X\n.0.\n.X.\n"]
+    structure = infer_structure(samples, statement)
+    domains = build_domains(structure, samples, statement)
+    assert all(set(d.alphabet) == {".", "X", "0"} and not d.pattern for d in domains.values())
+    texts = {i.text for i in generate_inputs(StructureGenerator(structure, domains, samples), 40, seed=0)}
+    assert any(line[0] == "0" for t in texts for line in t.split()), "a 0 in the first column"
+
+
+def test_numbers_not_exceeding_a_bound_in_words():
+    statement = ("Input\n\nThe first line contains n (2 ≤ n ≤ 1000). Then follow n lines containing the matrix elements "
+                 "(non-negative integer numbers not exceeding 10^9).\n\nOutput\n")
+    samples = ["3\n1 2 3\n4 5 6\n7 8 9\n"]
+    structure = infer_structure(samples, statement)
+    domains = build_domains(structure, samples, statement)
+    assert domains["t0"].hi.value == 1000  # the size keeps its own bound
+    assert {(d.lo.value, d.hi.value) for k, d in domains.items() if k != "t0"} == {(0, 10**9)}

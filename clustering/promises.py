@@ -1,0 +1,102 @@
+"""What the statement promises about sequences beyond their bounds: distinct, a permutation, sorted.
+
+Inputs that break such a promise split correct programs apart (each handles the impossible case its
+own way), so the generators keep them. A promise is read from one sentence of the Input section
+("n distinct integers a_1, ..., a_n", "a permutation p_1, ..., p_n", "given in non-decreasing
+order", "all a_i are pairwise different") and attached to the sequence variables the sentence names;
+`clustering.domains` keeps it only where every public input already satisfies it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from clustering.constraints import _input_section, _prepare
+
+_DISTINCT = re.compile(r"\b(?:distinct|pairwise different|pairwise distinct|all (?:of them |numbers |values )?"
+                       r"(?:are )?different|no two (?:of them |numbers |values |elements )?(?:are )?(?:equal|the same))\b")
+_PERMUTATION = re.compile(r"\bpermutation\b")
+_INCREASING = re.compile(r"(?<!non-)(?<!non)(?<!not )\b(?:strictly increasing|increasing order|ascending order|in increasing|sorted in "
+                         r"(?:strictly )?(?:increasing|ascending))\b")
+_NONDECREASING = re.compile(r"\b(?:non-?decreasing|not decreasing|sorted)\b")
+_DECREASING = re.compile(r"(?<!non-)(?<!non)(?<!not )\b(?:strictly decreasing|decreasing order|descending order)\b")
+_NONINCREASING = re.compile(r"\bnon-?increasing\b")
+# "a_1 < a_2 < ... < a_n" or "a_1 ≤ a_2 ≤ ... ≤ a_n": a chain over one indexed name.
+_CHAIN = re.compile(r"([A-Za-z])_?(?:1|i)\s*([<≤])\s*\1_?(?:2|i\s*\+\s*1)\s*[<≤]\s*(?:\.\.\.|…|\\ldots|\\dots)")
+_NAME = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z])(?:_?(?:[ij0-9]|\{?[a-z0-9]\}?))?(?![A-Za-z0-9])")
+
+
+@dataclass(frozen=True)
+class Promise:
+    """One promise and the statement names it speaks of (empty: names not told, any sequence)."""
+
+    kind: str  # distinct | permutation | increasing | nondecreasing | decreasing | nonincreasing
+    names: tuple[str, ...] = ()
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.;])\s+|\n+", text) if s.strip()]
+
+
+def _names(sentence: str) -> tuple[str, ...]:
+    """Single-letter variables a sentence mentions (`a_i`, `p_1`, `q`), lower-cased, articles left out."""
+    out = []
+    for m in _NAME.finditer(sentence):
+        name = m.group(1)
+        if name in ("a", "A", "I") and m.group() == name and re.match(r"\s+[a-z]{2,}", sentence[m.end():]):
+            continue  # the article "a" ("a permutation"), the pronoun "I"
+        if name.lower() not in out:
+            out.append(name.lower())
+    return tuple(out)
+
+
+def parse_promises(statement: str) -> list[Promise]:
+    """Every promise of the Input section, in order."""
+    text = _prepare(_input_section(statement))
+    out: list[Promise] = []
+    for sentence in _sentences(text):
+        low = sentence.lower()
+        names = _names(sentence)
+        if _PERMUTATION.search(low):
+            out.append(Promise("permutation", names))
+        if _DISTINCT.search(low):
+            out.append(Promise("distinct", names))
+        m = _CHAIN.search(sentence)
+        if m:
+            out.append(Promise("increasing" if m.group(2) == "<" else "nondecreasing", (m.group(1).lower(),)))
+        elif _INCREASING.search(low):
+            out.append(Promise("increasing", names))
+        elif _DECREASING.search(low):
+            out.append(Promise("decreasing", names))
+        elif _NONINCREASING.search(low):
+            out.append(Promise("nonincreasing", names))
+        elif _NONDECREASING.search(low):
+            out.append(Promise("nondecreasing", names))
+    return out
+
+
+def holds(kind: str, values: Sequence[str]) -> bool:
+    """Whether one sequence of tokens keeps the promise."""
+    if kind == "distinct":
+        return len(set(values)) == len(values)
+    try:
+        nums = [float(v) for v in values]
+    except ValueError:
+        nums = None
+    if kind == "permutation":
+        if nums is None or any(x != int(x) for x in nums):
+            return False
+        ints = sorted(int(x) for x in nums)
+        return ints == list(range(1, len(ints) + 1)) or ints == list(range(0, len(ints)))
+    pairs = list(zip(nums, nums[1:])) if nums is not None else list(zip(values, values[1:]))
+    if kind == "increasing":
+        return all(a < b for a, b in pairs)
+    if kind == "nondecreasing":
+        return all(a <= b for a, b in pairs)
+    if kind == "decreasing":
+        return all(a > b for a, b in pairs)
+    if kind == "nonincreasing":
+        return all(a >= b for a, b in pairs)
+    return True
