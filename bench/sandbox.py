@@ -261,7 +261,11 @@ def judge_figures(max_problems: int | None = None) -> list[str]:
         if fn is None:
             lines.append(f"(bench/sandbox_judge.py has no {name}())")
             continue
-        kwargs = {"max_problems": max_problems} if name == "judge_figures" and max_problems else {}
+        kwargs: dict[str, object] = {}
+        if name == "judge_figures":
+            kwargs["meter"] = METER
+            if max_problems:
+                kwargs["max_problems"] = max_problems
         lines.extend(str(x) for x in fn(**kwargs))
     return lines
 
@@ -286,10 +290,16 @@ def main(argv: list[str] | None = None) -> int:
             print(line, flush=True)
     for line in python_figures(args.runs, args.rounds):
         print(line, flush=True)
-    METER.close()
-    if not args.skip_judge:
-        for line in judge_figures(args.judge_problems):
-            print(line, flush=True)
+    try:
+        if not args.skip_judge:
+            for line in judge_figures(args.judge_problems):
+                print(line, flush=True)
+    finally:
+        METER.close()
+    try:
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    except OSError:
+        pass
     return 0
 
 

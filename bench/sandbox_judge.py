@@ -16,6 +16,7 @@ Each returns printable lines; bench/sandbox.py calls them. Runnable alone:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -199,8 +200,21 @@ def _bare_judge(
         return sum(pool.map(one, jobs))
 
 
+def cpu_meter():  # type: ignore[no-untyped-def]
+    """bench/sandbox.py's CpuMeter (CPU of this process and everything it starts, sandboxes included);
+    it must exist before the backend is opened so that the runs' cgroups are created inside it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sandbox_bench", Path(__file__).with_name("sandbox.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CpuMeter()
+
+
 def judge_figures(
-    backend: Backend | None = None, max_problems: int | None = None, time_multiplier: float = 1.5
+    backend: Backend | None = None, max_problems: int | None = None, time_multiplier: float = 1.5,
+    meter=None,  # type: ignore[no-untyped-def]
 ) -> list[str]:
     bench_dir = Path(__file__).resolve().parent
     sys.path.insert(0, str(bench_dir))
@@ -216,6 +230,8 @@ def judge_figures(
             rows = evenly_spread(rows, max_problems)
         judge = Judge(backend, CompileCache(Path(tempfile.mkdtemp(prefix="cpagent-bench-judge-"))))
         t_sandbox = t_bare = 0.0
+        c_sandbox = c_bare = 0.0
+        metered = meter is not None and getattr(meter, "path", None) is not None
         runs = ac_sandbox = ac_bare = 0
         for n, row in enumerate(rows):
             tests = [
@@ -242,17 +258,30 @@ def judge_figures(
 
                 order = (sandboxed, bare) if n % 2 == 0 else (bare, sandboxed)
                 for fn in order:
+                    cpu0 = meter.seconds() if metered else 0.0
                     start = time.perf_counter()
                     passed = fn()
                     elapsed = time.perf_counter() - start
+                    cpu = (meter.seconds() - cpu0) if metered else 0.0
                     if fn is sandboxed:
                         t_sandbox += elapsed
+                        c_sandbox += cpu
                         ac_sandbox += passed
                     else:
                         t_bare += elapsed
+                        c_bare += cpu
                         ac_bare += passed
             runs += len(compiled) * len(tests)
         ratio = t_sandbox / t_bare if t_bare else float("nan")
+        try:
+            load = f"{os.getloadavg()[0]:.1f}"
+        except OSError:
+            load = "?"
+        cpu_lines = [
+            f"  CPU over every process involved (independent of the load): sandboxed {c_sandbox:.2f} s, "
+            f"bare {c_bare:.2f} s, ratio {c_sandbox / c_bare:.2f}x; "
+            f"{c_sandbox / max(runs, 1) * 1000:.2f} vs {c_bare / max(runs, 1) * 1000:.2f} ms CPU per run"
+        ] if metered and c_bare else ["  CPU: not measured (needs root and a cpuacct/cpu cgroup)"]
         return [
             f"judge accepted Codeflaws solutions ({len(rows)} clean problems, {runs} runs, "
             f"{backend.slots} slots, backend {backend.name}):",
@@ -260,8 +289,8 @@ def judge_figures(
             f"  sandboxed judge                        {t_sandbox:8.2f} s   ({ac_sandbox} AC)",
             f"  ratio {ratio:.2f}x (target <= 1.30: {'met' if ratio <= 1.3 else 'NOT met'}), "
             f"{t_sandbox / max(runs, 1) * 1000:.2f} ms per run sandboxed, "
-            f"{t_bare / max(runs, 1) * 1000:.2f} bare",
-        ]
+            f"{t_bare / max(runs, 1) * 1000:.2f} bare (load average {load} at the end)",
+        ] + cpu_lines
     finally:
         if own:
             backend.close()
@@ -279,11 +308,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-judge", action="store_true")
     parser.add_argument("--skip-compile", action="store_true")
     args = parser.parse_args(argv)
-    with open_backend(args.backend, insecure=args.insecure) as backend:
-        if not args.skip_compile:
-            print("\n".join(compile_figures(backend)), flush=True)
-        if not args.skip_judge:
-            print("\n".join(judge_figures(backend, args.problems)), flush=True)
+    try:
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    except OSError:
+        pass
+    meter = cpu_meter()  # before the backend: its run cgroups are then created inside the meter's
+    try:
+        with open_backend(args.backend, insecure=args.insecure) as backend:
+            if not args.skip_compile:
+                print("\n".join(compile_figures(backend)), flush=True)
+            if not args.skip_judge:
+                print("\n".join(judge_figures(backend, args.problems, meter=meter)), flush=True)
+    finally:
+        meter.close()
     return 0
 
 
