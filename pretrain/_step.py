@@ -114,7 +114,7 @@ def make_train_step(
         grads = jax.tree.map(lambda g: g / count, grads)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
-        metrics = {"loss": nll / count, "grad_norm": optax.global_norm(grads), "tokens": count}
+        metrics = {"loss": nll / count, "grad_norm": optax.tree.norm(grads), "tokens": count}
         if schedule is not None:
             metrics["learning_rate"] = schedule(step)
         return params, opt_state, metrics

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from pretrain._ckpt import TrainCheckpoints
 from pretrain._config import DataSource, TrainConfig
 from pretrain._corpus import read_documents
 from pretrain._export import export_policy
+from pretrain._hosts import peer_failure
 from pretrain._loader import MixtureLoader, SourceSpec
 from pretrain._metrics import MetricsLog
 from pretrain._sdc import replay_check
@@ -205,7 +207,7 @@ def train(
             json.dumps({"train": cfg.to_json(), "model": mcfg.to_json()}, indent=2) + "\n"
         )
         sets = [prepare_source(s, cfg, tokenizer, run_dir / "data") for s in cfg.data.sources]
-    _barrier("cpagent-data-packed")
+    _barrier("cpagent-data-packed", cfg.run_dir)
     if not primary:
         sets = [prepare_source(s, cfg, tokenizer, run_dir / "data") for s in cfg.data.sources]
     if max(len(s) for s in sets) == 0:
@@ -260,12 +262,13 @@ def train(
     abstract_batch = jax.ShapeDtypeStruct((accum, micro, T), np.int32, sharding=bsh)
     abstract_mask = jax.ShapeDtypeStruct((accum, micro, T), np.uint8, sharding=bsh)
     step_fn = step_fn.lower(params, opt_state, abstract_batch, abstract_mask, np.int32(0)).compile()
-    _barrier("cpagent-step-compiled")
+    _barrier("cpagent-step-compiled", cfg.run_dir)
     last_loss, tokens_seen = float("nan"), 0
     every = cfg.checkpoint.every
     # Throughput is measured between logged steps: dispatch is asynchronous, so one step's wall time alone
     # would include whatever earlier steps were still queued.
     t_log, logged = time.perf_counter(), start
+    step = start
     try:
         for step in range(start, cfg.steps):
             tokens, mask = loader.next_batch()
@@ -299,15 +302,25 @@ def train(
             if (every and done % every == 0) or done == cfg.steps:
                 ckpts.save(done, params, opt_state, loader.get_state(), cfg.to_json(), {"loss": last_loss})
         ckpts.wait()
+    except jax.errors.JaxRuntimeError as exc:
+        if jax.process_count() == 1:
+            raise
+        raise peer_failure(exc, f"at step {step + 1}", cfg.run_dir) from None
     finally:
         log.close()
-        ckpts.close()
+        if jax.process_count() == 1 or sys.exc_info()[0] is None:
+            ckpts.close()  # with a failed peer, closing would wait on it: the process exits instead
 
     # 6. export
     export = None
     if cfg.export:
-        _barrier("cpagent-trained")
-        host = _gather(params)  # every process takes part in the gather; process 0 writes
+        _barrier("cpagent-trained", cfg.run_dir)
+        try:
+            host = _gather(params)  # every process takes part in the gather; process 0 writes
+        except jax.errors.JaxRuntimeError as exc:
+            if jax.process_count() == 1:
+                raise
+            raise peer_failure(exc, "gathering the parameters", cfg.run_dir) from None
         if primary:
             export = str(
                 export_policy(
@@ -329,13 +342,17 @@ def train(
     )
 
 
-def _barrier(name: str) -> None:
+def _barrier(name: str, run_dir: str) -> None:
     """Wait for every process (through the coordination service, not a device collective, so there is
-    no short collective timeout while another host is still packing data or compiling)."""
+    no short collective timeout while another host is still packing data or compiling). A process that
+    dies meanwhile fails the barrier once its heartbeats stop (see `_hosts`)."""
     if jax.process_count() > 1:
         from jax._src import distributed
 
-        distributed.global_state.client.wait_at_barrier(name, timeout_in_ms=30 * 60 * 1000)
+        try:
+            distributed.global_state.client.wait_at_barrier(name, timeout_in_ms=30 * 60 * 1000)
+        except Exception as exc:  # the runtime raises its own status errors here
+            raise peer_failure(exc, f"waiting for the other processes ({name})", run_dir) from None
 
 
 def _gather(tree: Any) -> Any:

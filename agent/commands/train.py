@@ -41,6 +41,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--coordinator", default=None, help="HOST:PORT of process 0 (multi-host)")
     p.add_argument("--num-processes", type=int, default=1)
     p.add_argument("--process-id", type=int, default=0)
+    p.add_argument(
+        "--heartbeat-timeout",
+        type=int,
+        default=60,
+        metavar="SECONDS",
+        help="multi-host: a process silent this long counts as failed, and every other one stops (60)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=run)
@@ -100,25 +107,37 @@ def run(args: argparse.Namespace) -> int:
     overrides: dict = {"mode": args.mode}
     if args.steps is not None:
         overrides["steps"] = args.steps
-    if args.coordinator:
-        import jax
-
-        jax.config.update(
-            "jax_cpu_collectives_implementation", "gloo"
-        )  # CPU-only setting: cross-process CPU collectives
-        jax.distributed.initialize(
-            coordinator_address=args.coordinator,
-            num_processes=args.num_processes,
-            process_id=args.process_id,
-            initialization_timeout=120,
-        )
-    from pretrain import load_config, train
+    from pretrain import load_config
 
     cfg = load_config(args.config, **overrides)
     if args.run_dir is not None:
         import dataclasses
 
         cfg = dataclasses.replace(cfg, run_dir=str(args.run_dir.resolve()))
+    if args.coordinator:
+        from pretrain import _hosts
+
+        _hosts.initialize(
+            args.coordinator,
+            args.num_processes,
+            args.process_id,
+            heartbeat_timeout_s=args.heartbeat_timeout,
+            hint=_hosts.resume_hint(cfg.run_dir),
+        )
+        try:
+            status = _run(args, cfg)
+            _hosts.finished()
+            return status
+        except BaseException as exc:
+            # Ending normally would wait at JAX's shutdown barrier for the failed process: exit instead.
+            _hosts.mark_failed(130 if isinstance(exc, KeyboardInterrupt) else 2)
+            raise
+    return _run(args, cfg)
+
+
+def _run(args: argparse.Namespace, cfg) -> int:
+    from pretrain import train
+
     _library_logs_to_file(Path(cfg.run_dir) / "library.log")
     if cfg.mode == "finetune" and cfg.finetune.task == "scorer":
         result = _train_scorer(cfg)
