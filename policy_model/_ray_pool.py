@@ -277,6 +277,8 @@ def _kill_all(ray: Any, replicas: list[Replica], owned: bool) -> None:
 class RayJaxPool(Policy):
     """The jax backend's samples, made by replicas of the model on a Ray cluster.
 
+    One thread samples at a time (the pipeline's); the replicas work in parallel on its batches.
+
     Args:
       config: the checkpoint, the cluster, and the replicas' number and resources (see `PoolConfig`).
     """
@@ -420,9 +422,12 @@ class RayJaxPool(Policy):
               finished: dict[int, list[Candidate]]) -> None:
         starting = {r.starting: r for r in self.replicas if r.alive and r.starting is not None}
         if not pending and not starting:
-            raise PolicyError(f"every model replica was lost ({self.lost} lost, {self.replaced} replaced)",
-                              hint="check the cluster (`ray status`, `ray logs`), then run the same command again: "
-                                   "it resumes where it stopped")
+            if not any(r.ready for r in self.replicas):
+                raise PolicyError(f"every model replica was lost ({self.lost} lost, {self.replaced} replaced)",
+                                  hint="check the cluster (`ray status`, `ray logs`), then run the same command "
+                                       "again: it resumes where it stopped")
+            time.sleep(POLL_S)  # every ready replica is full with another caller's requests
+            return
         ready, _ = self._ray.wait([*pending, *starting], num_returns=1, timeout=POLL_S)
         for ref in ready:
             if ref in pending:
