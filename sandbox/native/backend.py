@@ -329,12 +329,15 @@ class NativeBackend(Backend):
                     pass  # this run carries on; the pool rebuilds the slot afterwards
             try:
                 reply = wire.recv_reply(standby.watch_sock, deadline)
+                self.watchdog.disarm(token)  # the slot's cgroups are read next: no kill from here on
             except (WireError, OSError) as exc:
                 if isinstance(exc, WireError) and exc.late:
                     slot.watchdog_fired = True  # the deadline the watchdog holds, seen first by the reader
                 slot.kill()  # a watcher that neither reports nor dies: rebuild the whole slot
                 return self._ie(slot, f"the run's watcher failed: {exc}")
             stats = cg.finish(base) if cg is not None and base is not None else None
+            if slot.watchdog_fired:  # it fired as the reply came: the counters may be gone, never guess
+                return self._ie(slot, "the run's reply came as its deadline passed")
             return self._result(spec, reply, stats)
         finally:
             if token is not None:
@@ -399,7 +402,10 @@ class NativeBackend(Backend):
         helper for compiled programs, a forked runner process for Python (the zygote). A wrong guess
         costs speed only: the next run makes the right one.
         """
-        cg = self._cgroup_for(slot, spec)
+        try:
+            cg = self._cgroup_for(slot, spec)
+        except OSError as exc:  # no cgroup could be made (out of descriptors, memory...): IE, retried
+            raise SlotBroken(f"cannot create the run's cgroup: {exc}") from exc
         try:
             slot.prepare(cg.procs_fds() if cg is not None else [], cg, kind)
         except (SlotBroken, OSError) as exc:
