@@ -400,15 +400,19 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # one problem's failure must not lose the others' hours
             return ProblemFigures(row["id"], note=f"FAILED: {type(exc).__name__}: {exc}"[:300])
 
+    pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
+    table: list[dict[str, Any]] = []
     try:
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            for fig in pool.map(one, clean):
-                if fig is None:
-                    continue
-                figures.append(fig)
-                print(_line(fig), flush=True)
+        for fig in pool.map(one, clean):
+            if fig is None:
+                continue
+            figures.append(fig)
+            print(_line(fig), flush=True)
         table = growth(backend, clean[:5], [int(x) for x in args.growth.split(",") if x], args.seed)
+    except KeyboardInterrupt:  # Ctrl-C: finish the problems under way (cached), start no other, report
+        print("\n[interrupted: the problems under way finish and are cached; the rest is not started]", flush=True)
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         backend.close()
     print()
     print(summary(figures, time.monotonic() - start, args.backend))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from clustering.constraints import (Bound, Expr, _first_mention, _input_section, _prepare, alphabet_hint, parse_bounds,
                                     quoted_characters)
-from clustering.promises import holds, parse_promises
+from clustering.promises import holds, parse_promises, rows_distinct
 from clustering.structure import (Array, Choice, CountedArray, Item, Observations, Repeat, Scalars, Structure,
                                   Text, length_vars, parse)
 
@@ -123,6 +123,22 @@ def _fits(bound: Bound, values: list[float]) -> bool:
     return True
 
 
+def _repaired(bound: Bound, values: list[float]) -> Bound | None:
+    """The bound as the samples allow it, or None when they break it.
+
+    A name may be bounded twice ("2 ≤ n < m ≤ 50", then "pretests have 2 ≤ n < m ≤ 4"): a constant
+    the samples break is left out when another constant on that side holds.
+    """
+    if _fits(bound, values) or not values:
+        return bound
+    los = tuple(e for e in bound.los if e.var is not None or e.value <= min(values))
+    his = tuple(e for e in bound.his if e.var is not None or e.value >= max(values))
+    for kept, old in ((los, bound.los), (his, bound.his)):
+        if any(e.var is None for e in old) and not any(e.var is None for e in kept):
+            return None
+    return replace(bound, los=los, his=his)
+
+
 def _numbers(tokens: list[str]) -> list[float]:
     out = []
     for t in tokens:
@@ -196,8 +212,9 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
             for pname in names:
                 pool = pools[pname]
                 for j in range(pointers[pname], len(pool)):
-                    if _fits(pool[j], values):
-                        matched, pointers[pname] = pool[j], j + 1
+                    fitted = _repaired(pool[j], values)
+                    if fitted is not None:
+                        matched, pointers[pname] = fitted, j + 1
                         break
                 if matched is not None:
                     break
@@ -216,7 +233,8 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
             # of it: two letters seen ("B", "W") are more likely the whole alphabet than a sample.
             if hint and set(alphabet) <= set(hint) and len(chars) >= 5:
                 alphabet = hint
-            listed = bool(quoted) and bool(chars) and set(chars) <= set(quoted or "")
+            listed = (bool(quoted) and bool(chars) and set(chars) <= set(quoted or "")
+                      and 2 * len(chars) >= len(quoted or ""))  # the samples use much of the list: one class
             if listed:  # the statement lists the characters: any of them may stand anywhere
                 alphabet = quoted or alphabet
             lens = [len(s) for s in seen] or [1]
@@ -225,6 +243,9 @@ def build_domains(structure: Structure, samples: Sequence[str], statement: str) 
             pattern = (patterns.get(lens[0], ()) if kind == "text" and not matched and len(set(lens)) == 1
                        and not listed else ())
             names = bool(seen) and all(re.fullmatch(r"[A-Z][a-z]+", w) for w in seen) and not matched
+            if kind == "word" and not names and len(set(lens)) == 1 and 2 <= lens[0] <= 4 and len(set(seen)) >= 3:
+                # Short codes of one length (cards "QH", "9S"): each position takes any character seen there.
+                pattern = _patterns([seen], max_len=4).get(lens[0], ())
             domains[name] = Domain(name, kind, matched.name if matched else None, words=tuple(dict.fromkeys(seen)),
                                    alphabet=alphabet, len_lo=max(lo, 0), len_hi=max(hi, 1), pattern=pattern,
                                    names=names)
@@ -258,6 +279,27 @@ def sequences(structure: Structure, samples: Sequence[str]) -> dict[str, list[li
     return out
 
 
+def repeat_rows(structure: Structure, samples: Sequence[str]) -> dict[tuple[str, ...], list[list[list[str]]]]:
+    """Per repeat of one-line bodies (`n` lines of `x y`): its token names, and its rows in each sample."""
+    out: dict[tuple[str, ...], list[list[list[str]]]] = {}
+
+    def walk(items: Sequence[Item], values: list) -> None:
+        for item, value in zip(items, values):
+            if isinstance(item, Repeat):
+                if len(item.body) == 1 and isinstance(item.body[0], Scalars):
+                    key = tuple(t.name for t in item.body[0].tokens)
+                    out.setdefault(key, []).append([rep[0] for rep in value])
+                else:
+                    for rep in value:
+                        walk(item.body, rep)
+
+    for text in samples:
+        values = parse(structure, text)
+        if values is not None:
+            walk(structure.items, values)
+    return out
+
+
 def _sequence_names(items: Sequence[Item], out: list[str]) -> list[str]:
     for item in items:
         if isinstance(item, (Array, CountedArray)):
@@ -281,8 +323,21 @@ def _with_promises(structure: Structure, samples: Sequence[str], statement: str,
     names = [n for n in dict.fromkeys(_sequence_names(structure.items, [])) if n in domains]
     by_name = {domains[n].statement_name: n for n in names if domains[n].statement_name}
     out = dict(domains)
+    rows = repeat_rows(structure, samples)
     for promise in promises:
         targets = [by_name[x] for x in promise.names if x in by_name]
+        if promise.kind == "distinct":
+            # "each pair is described exactly once", "no two points coincide": rows of n lines, not values.
+            for tokens, instances in rows.items():
+                named = [t for t in tokens if domains[t].statement_name in promise.names]
+                named = named or (list(tokens) if promise.rows and len(tokens) >= 2 else [])
+                if named and not targets and all(rows_distinct(inst) for inst in instances):
+                    for t in tokens:
+                        if "distinct-rows" not in out[t].promises:
+                            out[t] = replace(out[t], promises=out[t].promises + ("distinct-rows",))
+                    targets = ["*rows"]
+            if targets == ["*rows"]:
+                continue
         if not targets:
             targets = [n for n in names if any(len(v) >= 2 for v in seen.get(n, []))]
         for name in targets:

@@ -15,13 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from clustering.data import GeneratedInput
-from clustering.domains import Domain, sequences
-from clustering.promises import holds
+from clustering.domains import Domain, repeat_rows, sequences
+from clustering.promises import holds, rows_distinct
 from clustering.structure import Array, Choice, CountedArray, Item, Repeat, Scalars, Structure, Text, parse
 
 # Modes of whole-input generation, cycled so every round sees a mix. "extreme" (each value at or
 # next to a bound) comes often: overflow and off-by-one bugs need several values at once there.
-RANDOM_MODES = ("random", "small-values", "log-values", "extreme")
+RANDOM_MODES = ("random", "small-values", "mixed", "log-values", "extreme", "mixed")
 BOUNDARY_MODES = ("min", "max-values", "extreme", "equal", "sorted", "extreme", "reversed", "max-size")
 
 
@@ -77,6 +77,8 @@ class StructureGenerator:
             value = hi
         elif mode == "extreme":
             value = rng.choice((lo, hi, lo + 1, hi - 1))
+        elif mode == "mixed":  # zeros and ones beside ordinary values: "594 0 0 819 304 0"
+            value = rng.choice((lo, lo, lo + 1, rng.uniform(lo, hi), rng.uniform(lo, min(hi, lo + 10)), hi))
         elif mode == "small-values":
             value = rng.uniform(lo, min(hi, lo + 3))
         elif mode == "log-values" and hi - lo > 100:
@@ -92,6 +94,8 @@ class StructureGenerator:
         return f"{value:.{dom.decimals or 2}f}"
 
     def _word(self, dom: Domain, rng: random.Random, length: int | None, mode: str) -> str:
+        if dom.kind == "word" and dom.pattern and length is None and rng.random() < 0.5:
+            return "".join(rng.choice(column) for column in dom.pattern)  # a new card "KD" from "QH", "8D", "AS"
         if (dom.kind == "word" or dom.names) and dom.words and length is None:
             return rng.choice(dom.words)
         if dom.pattern and (length is None or length == len(dom.pattern)):
@@ -189,8 +193,15 @@ class StructureGenerator:
             elif isinstance(item, Repeat):
                 count = max(0, int(item.count.value(env)))  # type: ignore[arg-type]
                 edges = self._tree(item, env, rng)
+                distinct = self._rows_distinct(item)
+                seen: set[tuple[str, ...]] = set()
                 for k in range(count):
                     body = self._items(item.body, dict(env), mode, rng)
+                    for _ in range(30 if distinct else 0):  # "each pair is given once": draw a row not seen yet
+                        if tuple(sorted(body[0].split())) not in seen:
+                            break
+                        body = self._items(item.body, dict(env), "random", rng)
+                    seen.add(tuple(sorted(body[0].split())))
                     if edges is not None and k < len(edges):
                         rest = body[0].split()[2:]
                         body[0] = " ".join([str(edges[k][0]), str(edges[k][1])] + rest)
@@ -240,10 +251,18 @@ class StructureGenerator:
                 return GeneratedInput(text, origin, mode)
         return None
 
+    def _rows_distinct(self, item: Repeat) -> bool:
+        return (len(item.body) == 1 and isinstance(item.body[0], Scalars)
+                and any("distinct-rows" in self.domains[t.name].promises for t in item.body[0].tokens))
+
     def keeps_promises(self, text: str) -> bool:
         """Whether every sequence of `text` keeps what the statement promises of it (distinct, sorted, ...)."""
         if not any(d.promises for d in self.domains.values()):
             return True
+        for tokens, instances in repeat_rows(self.structure, [text]).items():
+            if any("distinct-rows" in self.domains[t].promises for t in tokens):
+                if not all(rows_distinct(rows) for rows in instances):
+                    return False
         for name, seqs in sequences(self.structure, [text]).items():
             dom = self.domains.get(name)
             if dom is not None and not all(holds(kind, s) for kind in dom.promises for s in seqs):
@@ -282,6 +301,9 @@ class StructureGenerator:
             return str(value)
         if dom.kind == "float":
             return self._format(dom, float(token) + rng.choice((-1, 1)) * 10 ** -(dom.decimals or 1))
+        if dom.kind == "word" and dom.pattern and len(token) == len(dom.pattern) and rng.random() < 0.5:
+            i = rng.randrange(len(token))
+            return token[:i] + rng.choice(dom.pattern[i]) + token[i + 1:]
         if (dom.kind == "word" or dom.names) and dom.words:
             return rng.choice(dom.words)
         chars = list(token)

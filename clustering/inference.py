@@ -56,7 +56,7 @@ def _counted(toks: list[str]) -> bool:
 
 
 def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repeat: bool,
-                  used: frozenset[Length] = frozenset()) -> list[Item]:
+                  used: frozenset[Length] = frozenset(), matrix: bool = False) -> list[Item]:
     """Readings of one line, most likely first. An `n - 1` length already used by an array comes
     after plain scalars ("n - 1 integers" is usually one line, not every pair that follows)."""
     kinds = [token_kind(t) for t in toks]
@@ -83,6 +83,8 @@ def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repe
     if not first and len(toks) >= 2 and _counted(toks):
         n2 = namer.copy()
         counted.append(CountedArray(n2("k"), n2("a"), kinds[1]))
+    if in_repeat and matrix and arrays and len(toks) >= 2:
+        return arrays + [scalars] + counted + late  # rows of a matrix: as many numbers as an earlier integer says
     if in_repeat or len(toks) <= 1:
         return [scalars] + counted + arrays + late
     if len(toks) >= 3:
@@ -135,7 +137,7 @@ def _choice(block: list[list[str]], namer: _Namer) -> "Choice | None":
 
 
 def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: bool,
-             in_repeat: bool = False, arrays_first: bool = False,
+             in_repeat: bool = False, arrays_first: bool = False, matrix: bool = False,
              used: frozenset[Length] = frozenset()) -> list[tuple[Item, int]]:
     """Every reading of the input at line i as (item, next line), most likely first."""
     out: list[tuple[Item, int]] = []
@@ -149,7 +151,7 @@ def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: boo
             kinds = {tuple(_relaxed_kind(t) for t in toks) for toks in block}
             bodies: list[Item] = []
             if len(kinds) == 1:
-                bodies = _line_options(_representative(block), env, namer, False, in_repeat=True)
+                bodies = _line_options(_representative(block), env, namer, False, in_repeat=True, matrix=matrix)
             elif all(_counted(toks) for toks in block):
                 kind = next((token_kind(t) for toks in block for t in toks[1:]), "int")
                 n2 = namer.copy()
@@ -197,8 +199,9 @@ class _Search:
     """Depth-first search over readings of one sample, pruned by parsing every sample's prefix."""
 
     def __init__(self, lines: list[list[str]], others: list[list[list[str]]], budget: int = 400,
-                 arrays_first: bool = False) -> None:
+                 arrays_first: bool = False, matrix: bool = False) -> None:
         self.arrays_first = arrays_first
+        self.matrix = matrix
         self.lines = lines
         self.others = others
         self.budget = budget
@@ -215,6 +218,7 @@ class _Search:
             return Structure(items) if self._prefix_ok(items, True) else None
         used = frozenset(it.length for it in items if isinstance(it, Array))
         for item, nxt in _options(self.lines, i, env, namer, first=(i == 0), arrays_first=self.arrays_first,
+                                  matrix=self.matrix,
                                   used=used):
             self.budget -= 1
             if self.budget < 0:
@@ -269,6 +273,19 @@ def minus_one_arrays(statement: str) -> bool:
     return numbers > lines
 
 
+def speaks_of_matrix(statement: str) -> bool:
+    """Whether the input holds a matrix or table of numbers: `n` lines of `n` (or `m`) numbers, so a
+    sample with n = 3 and three numbers per line reads as rows sized by n, not as three fixed columns."""
+    return re.search(r"\b(?:matrix|matrices|table|grid)\b", _input_part(statement).lower()) is not None
+
+
+def _input_part(statement: str) -> str:
+    m = re.search(r"(?m)^\s*(?:#+\s*)?Input\s*:?\s*$", statement)
+    rest = statement[m.end():] if m else statement
+    end = re.search(r"(?m)^\s*(?:#+\s*)?(Output|Examples?|Notes?)\s*:?\s*$", rest)
+    return rest[: end.start()] if end else rest
+
+
 def infer_structure(samples: Sequence[str], statement: str = "") -> Structure | None:
     """The structure that parses every sample; inferred from the richest sample first. None if none.
 
@@ -279,13 +296,16 @@ def infer_structure(samples: Sequence[str], statement: str = "") -> Structure | 
         return None
     parsed = [split_lines(s) for s in samples]
     order = sorted(range(len(samples)), key=lambda k: -len(parsed[k]))
-    multi = [m for k in order if (m := _infer_multitest(parsed[k])) is not None]
+    matrix = speaks_of_matrix(statement)  # "n lines of the matrix": rows sized by n, not tests of one line
+    multi = [m for k in order if (m := _infer_multitest(parsed[k])) is not None
+             and not (matrix and len(m.items[1].body) == 1)]  # type: ignore[union-attr]
     for candidate in multi:
         if all(parse(candidate, s) is not None for s in samples) and any(_tests(s) >= 2 for s in samples):
             return candidate
     for k in order:
         others = [parsed[j] for j in order if j != k]
-        found = _Search(parsed[k], others, arrays_first=minus_one_arrays(statement)).run((), 0, [], _Namer())
+        found = _Search(parsed[k], others, arrays_first=minus_one_arrays(statement),
+                        matrix=speaks_of_matrix(statement)).run((), 0, [], _Namer())
         if found is not None:
             return found
     return None

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from clustering.constraints import _input_section, _prepare
 
 _DISTINCT = re.compile(r"\b(?:distinct|pairwise different|pairwise distinct|all (?:of them |numbers |values )?"
-                       r"(?:are )?different|no two (?:of them |numbers |values |elements )?(?:are )?(?:equal|the same))\b")
+                       r"(?:are )?different|no two (?:of them |numbers |values |elements )?(?:are )?(?:equal|the same)"
+                       r"|(?:described|given|listed|appears?|occurs?) (?:at most |exactly )?once"
+                       r"|no two [a-z ]{0,30}(?:coincide|are located in the same|are the same)"
+                       r"|(?:pairs|points|lines|edges|roads|segments) are (?:pairwise )?(?:different|distinct))\b")
+_ROWS = re.compile(r"\b(?:pairs?|points?|edges?|roads?|segments?|lines?|coordinates|positions?|cells?)\b")
 _PERMUTATION = re.compile(r"\bpermutation\b")
 _INCREASING = re.compile(r"(?<!non-)(?<!non)(?<!not )\b(?:strictly increasing|increasing order|ascending order|in increasing|sorted in "
                          r"(?:strictly )?(?:increasing|ascending))\b")
@@ -34,6 +38,7 @@ class Promise:
 
     kind: str  # distinct | permutation | increasing | nondecreasing | decreasing | nonincreasing
     names: tuple[str, ...] = ()
+    rows: bool = False  # the sentence speaks of pairs, points, edges...: whole lines differ, not values
 
 
 def _sentences(text: str) -> list[str]:
@@ -62,7 +67,7 @@ def parse_promises(statement: str) -> list[Promise]:
         if _PERMUTATION.search(low):
             out.append(Promise("permutation", names))
         if _DISTINCT.search(low):
-            out.append(Promise("distinct", names))
+            out.append(Promise("distinct", names, bool(_ROWS.search(low))))
         m = _CHAIN.search(sentence)
         if m:
             out.append(Promise("increasing" if m.group(2) == "<" else "nondecreasing", (m.group(1).lower(),)))
@@ -75,6 +80,12 @@ def parse_promises(statement: str) -> list[Promise]:
         elif _NONDECREASING.search(low):
             out.append(Promise("nondecreasing", names))
     return out
+
+
+def rows_distinct(rows: Sequence[Sequence[str]]) -> bool:
+    """No two rows alike, read as unordered tuples ("each pair is described once": 1 2 and 2 1 are one pair)."""
+    keys = [tuple(sorted(r)) for r in rows]
+    return len(set(keys)) == len(keys)
 
 
 def holds(kind: str, values: Sequence[str]) -> bool:

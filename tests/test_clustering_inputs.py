@@ -266,11 +266,41 @@ def test_listed_characters_may_stand_anywhere():
     assert any(line[0] == "0" for t in texts for line in t.split()), "a 0 in the first column"
 
 
-def test_numbers_not_exceeding_a_bound_in_words():
+def test_matrix_rows_and_numbers_not_exceeding_a_bound_in_words():
     statement = ("Input\n\nThe first line contains n (2 ≤ n ≤ 1000). Then follow n lines containing the matrix elements "
                  "(non-negative integer numbers not exceeding 10^9).\n\nOutput\n")
     samples = ["3\n1 2 3\n4 5 6\n7 8 9\n"]
     structure = infer_structure(samples, statement)
     domains = build_domains(structure, samples, statement)
-    assert domains["t0"].hi.value == 1000  # the size keeps its own bound
-    assert {(d.lo.value, d.hi.value) for k, d in domains.items() if k != "t0"} == {(0, 10**9)}
+    assert structure.describe() == "s0:int / s0x(a0[s0]:int)"  # a matrix: rows of n numbers, not 3 columns
+    assert domains["s0"].hi.value == 1000  # the size keeps its own bound
+    assert (domains["a0"].lo.value, domains["a0"].hi.value) == (0, 10**9)
+
+
+def test_pairs_given_once_stay_distinct_and_a_second_bound_the_samples_break_is_left_out():
+    statement = ("Input\n\nThe first line contains m (0 ≤ m ≤ 10). Each of the following m lines contains a_i and b_i "
+                 "(1 ≤ a_i, b_i ≤ 5; a_i ≠ b_i). It is guaranteed that each pair is described exactly once.\n\nOutput\n")
+    samples = ["4\n1 3\n2 3\n1 4\n5 3\n", "5\n1 2\n2 3\n3 4\n4 5\n5 1\n"]
+    structure = infer_structure(samples, statement)
+    domains = build_domains(structure, samples, statement)
+    gen = StructureGenerator(structure, domains, samples)
+    inputs = generate_inputs(gen, 60, seed=4)
+    assert len(inputs) >= 40
+    for item in inputs:
+        rows = [tuple(sorted(line)) for line in split_lines(item.text)[1:]]
+        assert len(set(rows)) == len(rows), item.text
+    # "2 ≤ n < m ≤ 50" and "pretests have 2 ≤ n < m ≤ 4": the samples (m = 11) keep the first only.
+    statement = "Input\n\nn and m (2 ≤ n < m ≤ 50). Pretests have 2 ≤ n < m ≤ 4.\n\nOutput\n"
+    samples = ["3 5\n", "7 11\n"]
+    domains = build_domains(infer_structure(samples), samples, statement)
+    assert domains["s1"].statement_name == "m" and domains["s1"].hi.value == 50
+
+
+def test_short_codes_combine_the_characters_seen_at_each_position():
+    samples = ["H\nQH 9S\n", "S\n8D 6D\n", "C\n7H AS\n"]
+    structure = infer_structure(samples)
+    domains = build_domains(structure, samples, "")
+    words = {w for i in generate_inputs(StructureGenerator(structure, domains, samples), 60, seed=1)
+             for w in split_lines(i.text)[1]}
+    assert words - {"QH", "9S", "8D", "6D", "7H", "AS"}, "new cards such as QD or 9H"
+    assert all(len(w) == 2 and w[0] in "QA9876" and w[1] in "HSD" for w in words)
