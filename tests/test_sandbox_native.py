@@ -326,6 +326,7 @@ ZYGOTE_PROGRAMS = [
     "import atexit\natexit.register(lambda: print('at exit'))\nprint('main')\n",
     "import threading\nt = threading.Thread(target=lambda: print('thread'))\nt.start()\n",
     "1/0\n",
+    "import gc\nprint(gc.isenabled(), gc.get_threshold())\n",  # the cyclic collector runs, as under python3
 ]
 
 

@@ -395,6 +395,11 @@ def zygote_run(plan, env):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     # The program starts a few frames deep in this runner; lift the limit by exactly that much so
     # that deep recursion fails (or not) at the same depth as under a fresh python3.
+    # The runner froze its heap and turned the cyclic collector off so that forks stay cheap; the
+    # program gets it back on, as under python3 (frozen objects are never walked, only its own are).
+    import gc
+
+    gc.enable()
     if FRESH_DEPTH and PROBED_DEPTH:
         here = PROBED_DEPTH - (frame_depth() - PROBED_AT)  # what the probe would reach from this frame
         sys.setrecursionlimit(sys.getrecursionlimit() + FRESH_DEPTH - here)
