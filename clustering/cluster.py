@@ -27,7 +27,7 @@ from clustering.execution import InputFiles, Limits, RunCounter, compile_program
 from clustering.generators import GeneratorConfig, StructureGenerator, generate_inputs, raw_mutations
 from clustering.model_generators import (ModelGeneratorConfig, PolicyLike, model_inputs, model_validator,
                                          validate_inputs)
-from clustering.signatures import group_by_signature, run_outcome
+from clustering.signatures import group_by_signature, is_failure, run_outcome
 from clustering.inference import infer_structure
 from clustering.validation import drop_reason
 
@@ -168,12 +168,8 @@ class BehaviourClustering:
                                        for b, ok in zip(batch, verdicts) if not ok)
                         batch = [b for b, ok in zip(batch, verdicts) if ok]
                 before = len(group_by_signature([tuple(rows[k]) for k in runnable]))
-                matrix = run_matrix(backend, [compiled[k] for k in runnable], [(b.key, b.text) for b in batch],
-                                    limits, files, counter)
-                for j, item in enumerate(batch):
-                    results = [matrix[i][j] for i in range(len(runnable))]
-                    column = self._column(results, limits, problem, item, judge)
-                    reason = drop_reason(column, self.max_failure_share, self.min_agreement)
+                for item, column, reason in self._run_round(backend, [compiled[k] for k in runnable], batch,
+                                                            limits, files, counter, problem, judge):
                     if reason:
                         dropped.append(DroppedInput(item, reason))
                         continue
@@ -210,6 +206,50 @@ class BehaviourClustering:
         self._finish(candidates, keys, rows, kept, dropped, counter, generated, rounds, stop, reason,
                      len(programs), time.monotonic() - start, notes)
         return self
+
+    def _run_round(self, backend: Backend, programs: list[Any], batch: list[GeneratedInput], limits: Limits,
+                   files: InputFiles, counter: RunCounter, problem: ClusteringProblem,
+                   judge: Any) -> list[tuple[GeneratedInput, list[str | None], str | None]]:
+        """Every program on every input of a round, with the drop decision per input, at the least cost.
+
+        An input is dropped as probably invalid once more than `max_failure_share` of the programs fail on it,
+        or once any run is IE. So the first floor(share * n) + 1 programs run first: where all of them fail (or
+        one is IE), the input is dropped without running the rest, which are then known not to matter. Inputs
+        that break a promise of the statement make every program spin to the time limit (cf/146B: a `b` that is
+        not lucky), and these dominate the cost of clustering; the decisions and signatures are exactly those
+        of running everything.
+        """
+        n = len(programs)
+        probe = min(n, int(self.max_failure_share * n) + 1)
+        pairs = [(b.key, b.text) for b in batch]
+        if probe >= n or not batch:
+            matrix = run_matrix(backend, programs, pairs, limits, files, counter)
+            columns = [[matrix[i][j] for i in range(n)] for j in range(len(batch))]
+        else:
+            first = run_matrix(backend, programs[:probe], pairs, limits, files, counter)
+            columns = [[first[i][j] for i in range(probe)] for j in range(len(batch))]
+            settled = set()
+            for j, results in enumerate(columns):
+                outcomes = [run_outcome(r, program_output(r, limits), problem.checker) for r in results]
+                if all(o is None or is_failure(o) for o in outcomes) or any(o is None for o in outcomes):
+                    settled.add(j)
+            open_ = [j for j in range(len(batch)) if j not in settled]
+            rest = run_matrix(backend, programs[probe:], [pairs[j] for j in open_], limits, files, counter)
+            for col, j in enumerate(open_):
+                columns[j] += [rest[i][col] for i in range(n - probe)]
+        out: list[tuple[GeneratedInput, list[str | None], str | None]] = []
+        for item, results in zip(batch, columns):
+            if len(results) < n:  # settled by the first programs alone
+                column = [run_outcome(r, program_output(r, limits), problem.checker) for r in results]
+                reason = drop_reason(column, self.max_failure_share, self.min_agreement)
+                if reason and not reason.startswith("infrastructure"):
+                    reason = (f"probably invalid: the first {len(results)} of {n} programs all failed "
+                              f"({', '.join(sorted(set(o for o in column if o)))}); the rest were not run")
+                out.append((item, column, reason or "probably invalid"))
+                continue
+            column = self._column(results, limits, problem, item, judge)
+            out.append((item, column, drop_reason(column, self.max_failure_share, self.min_agreement)))
+        return out
 
     def _column(self, results: list[RunResult], limits: Limits, problem: ClusteringProblem, item: GeneratedInput,
                 judge: Any) -> list[str | None]:

@@ -283,3 +283,24 @@ def test_policy_written_validator(backend, cache):
                 ask_validator=True, max_rounds=2)
     assert any(d.reason == "rejected by the validator" for d in model.dropped_)
     assert all(max(map(int, i.text.split()[1:])) < 100 for i in model.inputs_ if i.origin != "model")
+
+
+# Programs that spin forever on an input breaking the statement's promise (a negative n), as real solutions do.
+SPIN_ON_INVALID = "n = int(input())\nwhile n < 0:\n    pass\nprint(sum(map(int, input().split())){})\n"
+
+
+def test_inputs_most_programs_spin_on_are_dropped_without_running_every_program(backend, cache):
+    """An invalid input costs the first half of the programs' time-outs, not all of them; nothing else changes."""
+    programs = [SPIN_ON_INVALID.format(suffix) for suffix in ("", " + 0", " * 1", " - 0", " % 2**31", " + 1")]
+    candidates = cands(*programs)
+    inputs = ["2\n1 2\n", "-1\n5\n", "3\n2147483647 2147483647 5\n", "-5\n1 1\n"]
+    problem = ClusteringProblem(statement=STATEMENT, public_inputs=("2\n1 2\n",), public_outputs=("3\n",),
+                                time_limit_s=0.25)
+    model = BehaviourClustering(backend=backend, cache=cache, time_factor=1.0).fit(candidates, problem, inputs)
+    print("notes:", model.notes_, "cost:", model.result_.cost)
+    # Four of the six programs agree everywhere, `% 2**31` and `+ 1` differ on the big input and on every input.
+    assert sorted(len(c.members) for c in model.clusters_) == [1, 1, 4]
+    # Both spinning inputs were dropped after the first 4 programs (more than half) timed out on them.
+    assert model.result_.cost.runs == 2 * 6 + 2 * 4
+    reasons = [d.reason for d in model.result_.dropped]
+    assert len(reasons) == 2 and all("the rest were not run" in r for r in reasons)
