@@ -479,7 +479,8 @@ class RayJaxPool(Policy):
         """Replicas (alive or lost) with their node, process and requests; for logs and tests."""
         return {"lost": self.lost, "replaced": self.replaced,
                 "replicas": [{"replica": r.index, "node_id": r.node_id, "pid": r.pid, "alive": r.alive,
-                              "ready": r.ready, "sent": r.sent, "answered": r.answered} for r in self.replicas]}
+                              "ready": r.ready, "in_flight": r.in_flight, "sent": r.sent, "answered": r.answered}
+                             for r in self.replicas]}
 
     def close(self) -> None:
         """Kill every replica and end the Ray connection if the pool made it."""

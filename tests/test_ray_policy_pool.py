@@ -207,6 +207,11 @@ def test_pooled_samples_are_the_local_samples(pool, local):
     assert {c.meta["ray_node"] for c in got} == {r["node_id"] for r in replicas}
     again = SampleOptions(batch_size=4, max_new_tokens=32, seed=1)  # the same shapes: nothing to compile
     assert _key(pool.sample(PROMPT, 3, again)) == _key(local.sample(PROMPT, 3, again))
+    stream = pool.sample(PROMPT, 24, options)
+    first = [next(stream), next(stream)]
+    stream.close()  # a caller that takes what it needs and stops (clustering asking for generators does)
+    assert _key(first) == _key(got[:2])
+    assert all(r["in_flight"] == 0 for r in pool.stats()["replicas"])  # what was under way is given up
     with pytest.raises(PolicyError) as exc:  # the replica's own error, as itself; the replica stays
         list(pool.sample(PROMPT, 2, SampleOptions(batch_size=4, max_new_tokens=5000)))
     assert "exceeds the model's max_seq_len 4096" in exc.value.message and exc.value.hint
