@@ -96,6 +96,7 @@ class NodeReport:
     used: bool = False
     slots: int = 0
     reason: str = ""  # why it is not used
+    gpus: int = 0  # GPUs the node offers to Ray: where `ray-jax` model replicas can run on an accelerator
 
     @property
     def missing(self) -> list[str]:
@@ -103,7 +104,7 @@ class NodeReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"node_id": self.node_id, "address": self.address, "hostname": self.hostname, "cpus": self.cpus,
-                "secure": self.secure, "used": self.used, "slots": self.slots, "reason": self.reason,
+                "gpus": self.gpus, "secure": self.secure, "used": self.used, "slots": self.slots, "reason": self.reason,
                 "layers": [{"name": n, "ok": ok, "detail": d} for n, ok, d in self.layers]}
 
 
@@ -138,7 +139,7 @@ def judge_node(probe: dict[str, Any], ray_node: dict[str, Any], *, head_compiler
     cpus = int(ray_node.get("Resources", {}).get("CPU", 0))
     node = NodeReport(node_id=ray_node["NodeID"], address=str(ray_node.get("NodeManagerAddress", "")),
                       hostname=str(probe.get("hostname", "")), cpus=cpus, secure=bool(report["secure"]),
-                      layers=layers)
+                      layers=layers, gpus=int(ray_node.get("Resources", {}).get("GPU", 0)))
     reason = ""
     theirs = _compiler_versions(layers)
     differing = [f"{name} is {theirs.get(name, 'missing')!r}, the head's {version!r}"
@@ -418,7 +419,8 @@ def inspect_cluster(ray: Any, *, insecure: bool = False, slots_per_node: int | N
             probe = ray.get(ref, timeout=PROBE_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 - a node that cannot even be probed is not used
             nodes.append(NodeReport(node_id=node["NodeID"], address=str(node.get("NodeManagerAddress", "")),
-                                    hostname="", cpus=int(node.get("Resources", {}).get("CPU", 0)), secure=False,
+                                    hostname="", cpus=int(node.get("Resources", {}).get("CPU", 0)),
+                                    gpus=int(node.get("Resources", {}).get("GPU", 0)), secure=False,
                                     reason=f"probe failed: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"))
             continue
         nodes.append(judge_node(probe, node, head_compilers=head_compilers, insecure=insecure,

@@ -51,7 +51,8 @@ def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
 
 def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", default="dataset",
-                        help="dataset (the problems' own submissions), jax:CKPT, openai:URL, candidates:FILE")
+                        help="dataset (the problems' own submissions), jax:CKPT, openai:URL[,URL...], "
+                             "'ray-jax:CKPT[@ADDRESS][?replicas=N]' (docs/ray.md), candidates:FILE")
     parser.add_argument("--model", default=None, help="model name for an openai: policy")
     parser.add_argument("--language", default="cpp17", help="language asked of a policy (default cpp17)")
     parser.add_argument("-n", "--samples", type=int, default=0,
@@ -72,6 +73,13 @@ def make_source(args: argparse.Namespace) -> tuple[CandidateSource, Any]:
 
     if ":" not in args.policy:
         raise CpagentError(f"unknown policy {args.policy!r}",
-                           hint="use dataset, jax:CKPT_DIR, openai:URL (with --model) or candidates:FILE")
+                           hint="use dataset, jax:CKPT_DIR, openai:URL (with --model), ray-jax:CKPT_DIR or candidates:FILE")
     policy = open_policy(args.policy, args.model)
     return PolicySource(policy, batch_size=args.batch_size, language=args.language), policy
+
+
+def close_policy(policy: Any) -> None:
+    """End what a policy holds (a Ray pool's replica actors, an HTTP session) once the command is done with it."""
+    close = getattr(policy, "close", None)
+    if callable(close):
+        close()

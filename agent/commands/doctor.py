@@ -68,7 +68,8 @@ def _print_cluster(cluster: ClusterReport, *, quiet: bool) -> int:
     usable = [n for n in cluster.nodes if n.used]
     if not quiet:
         for n in cluster.nodes:
-            where = f"node {n.node_id[:12]} {n.hostname or '?'} ({n.address}), {n.cpus} CPU"
+            gpus = f", {n.gpus} GPU" if n.gpus else ""
+            where = f"node {n.node_id[:12]} {n.hostname or '?'} ({n.address}), {n.cpus} CPU{gpus}"
             if n.used:
                 ui.info(f"ok {where}: {n.slots} sandbox slots"
                         + ("" if n.secure else f" (INSECURE: {', '.join(n.missing)})"))

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from agent import ui
-from agent.commands._common import add_pipeline_options, make_source
+from agent.commands._common import add_pipeline_options, close_policy, make_source
 from agent.errors import CpagentError
 from agent.evaluate import evaluate
 from agent.pipeline import Pipeline, PipelineConfig
@@ -66,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
             ui.info(f"{result['id']}: {mark} ({result['n_candidates']} candidates, "
                     f"{result['n_passed_public']} pass the examples, {result['n_clusters']} clusters)")
 
-        data = evaluate(problems, source, run_dir, config,
-                        lambda store: Pipeline(store, config, backend, progress=not args.json, policy=policy),
-                        dataset=str(args.dataset), on_problem=on_problem, unreadable=unreadable)
+        try:
+            data = evaluate(problems, source, run_dir, config,
+                            lambda store: Pipeline(store, config, backend, progress=not args.json, policy=policy),
+                            dataset=str(args.dataset), on_problem=on_problem, unreadable=unreadable)
+        finally:
+            close_policy(policy)
     summary = data["summary"]
     if args.html:
         from agent.report import write_report

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from agent import ui
-from agent.commands._common import add_pipeline_options, make_source
+from agent.commands._common import add_pipeline_options, close_policy, make_source
 from agent.evaluate import versions, write_json_atomic
 from agent.pipeline import Pipeline, PipelineConfig
 from agent.problems.loader import load_problem
@@ -52,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
     store.add_problem(problem.id, problem.identity(), problem.name, 0)
     ui.info(f"solving {problem.id} ({problem.name}) with {source.name} into {run_dir}")
     with open_backend(args.backend, insecure=args.insecure, slots=args.jobs) as backend:
-        result = Pipeline(store, config, backend, progress=not args.json, policy=policy).run_problem(problem, source)
+        try:
+            result = Pipeline(store, config, backend, progress=not args.json, policy=policy).run_problem(problem,
+                                                                                                        source)
+        finally:
+            close_policy(policy)
     store.close()
 
     by_id = {c["id"]: c for c in result["candidates"]}
