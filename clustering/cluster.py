@@ -44,6 +44,10 @@ class BehaviourClustering:
         patience: stop after this many rounds in a row that split no cluster.
         time_factor: runs get the problem's time limit times this (a slow machine must not split
             correct programs into OK and TLE).
+        small_input_time_s: CPU seconds a run on a small generated input may take at most (None: the
+            problem's limit times `time_factor`). Correct programs answer inputs of at most `size_cap`
+            elements in milliseconds; an input that breaks a promise (`b` is lucky) can make every
+            program spin, and each spin costs the full limit. Size tests and given inputs keep the limit.
         max_failure_share: drop an input when more than this share of programs fail on it.
         min_agreement: drop an input when its most common outcome covers less than this share of
             the programs (0: off; an experiment, see docs/clustering.md).
@@ -59,6 +63,7 @@ class BehaviourClustering:
 
     def __init__(self, *, backend: Backend | None = None, backend_name: str = "native", seed: int = 0,
                  inputs_per_round: int = 16, max_rounds: int = 6, patience: int = 2, time_factor: float = 2.0,
+                 small_input_time_s: float | None = 1.0,
                  max_failure_share: float = 0.5, min_agreement: float = 0.0, generator: GeneratorConfig = GeneratorConfig(),
                  policy: PolicyLike | None = None, model: ModelGeneratorConfig = ModelGeneratorConfig(),
                  validator: tuple[str, str] | None = None, ask_validator: bool = False, max_distinctions: int = 3,
@@ -70,6 +75,7 @@ class BehaviourClustering:
         self.max_rounds = max_rounds
         self.patience = patience
         self.time_factor = time_factor
+        self.small_input_time_s = small_input_time_s
         self.max_failure_share = max_failure_share
         self.min_agreement = min_agreement
         self.generator = generator
@@ -128,8 +134,10 @@ class BehaviourClustering:
         rows: dict[str, list[str]] = {k: [] for k in programs}
         kept: list[GeneratedInput] = []
         dropped: list[DroppedInput] = []
-        limits = Limits(problem.time_limit_s * self.time_factor, problem.memory_mb, problem.input_file,
-                        problem.output_file)
+        cpu = problem.time_limit_s * self.time_factor
+        if given is None and not self.generator.size_tests and self.small_input_time_s:
+            cpu = min(cpu, self.small_input_time_s)
+        limits = Limits(cpu, problem.memory_mb, problem.input_file, problem.output_file)
         rounds, generated, stop = 0, 0, ""
         if not candidates:
             stop = "no candidates"

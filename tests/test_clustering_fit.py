@@ -304,3 +304,18 @@ def test_inputs_most_programs_spin_on_are_dropped_without_running_every_program(
     assert model.result_.cost.runs == 2 * 6 + 2 * 4
     reasons = [d.reason for d in model.result_.dropped]
     assert len(reasons) == 2 and all("the rest were not run" in r for r in reasons)
+
+
+SLOW_ON_NEW = ("import time\nn = int(input())\na = list(map(int, input().split()))\n"
+               "if a != [1, 2]:\n    t = time.process_time()\n    while time.process_time() - t < 0.6:\n        pass\n"
+               "print(sum(a))\n")
+
+
+def test_small_generated_inputs_run_under_a_short_limit(backend, cache):
+    # 0.6 s of CPU on every new input: within the problem's limit, over the short limit of small inputs.
+    short = fit(backend, cache, cands(SUM, SLOW_ON_NEW), max_rounds=1, inputs_per_round=3, small_input_time_s=0.3)
+    assert len(short.clusters_) == 2 and "TLE" in short.clusters_[1].signature
+    full = fit(backend, cache, cands(SUM, SLOW_ON_NEW), max_rounds=1, inputs_per_round=3, small_input_time_s=None)
+    assert len(full.clusters_) == 1  # the problem's own limit (1 s x 2) lets it answer
+    given = BehaviourClustering(backend=backend, cache=cache, small_input_time_s=0.3)
+    assert len(given.fit(cands(SUM, SLOW_ON_NEW), PROBLEM, inputs=["2\n3 4\n"]).clusters_) == 1  # given: full limit
