@@ -4,8 +4,9 @@ Two model families compete on problem-grouped cross-validation (`GroupKFold`: a 
 are never split between training and validation, since near-identical programs of one problem would
 otherwise leak the answer): gradient boosting and logistic regression. The one with the better
 within-problem ranking (top-1: is the best-scored candidate of a problem correct?) wins, log loss
-breaking ties; it is then refitted inside `CalibratedClassifierCV` on the same grouped folds so its
-probabilities mean what they say.
+breaking ties; it is then refitted on all rows and calibrated on the out-of-fold predictions of the
+same grouped folds (`CalibratedClassifierCV(ensemble=False)`: one model in the file, not one per fold)
+so its probabilities mean what they say.
 
 A fitted scorer is saved with joblib beside its format version, feature names, the identity of its
 training data and its cross-validation metrics; `load_scorer` refuses (ScorerError) a file of another
@@ -24,12 +25,26 @@ from typing import Any
 import numpy as np
 
 from scorer.errors import ScorerError
-from scorer.features import FEATURE_NAMES, FEATURES_VERSION, FeatureTable, pool_features
+from scorer.features import (
+    DEFAULT_FEATURE_SET, FEATURE_NAMES, FEATURE_SETS, FEATURES_VERSION, FeatureTable, feature_columns, pool_features,
+)
 from scorer.pool import Pool
 
 FORMAT = "cpagent-feature-scorer"
 FORMAT_VERSION = 1
 MODEL_KINDS = ("gbdt", "logreg")
+TRAIN_ON = ("mixed", "all")
+
+
+def _one_thread() -> Any:
+    """Fit and predict on one OpenMP thread.
+
+    The tables are small (thousands of rows), so threads buy little; on a shared, loaded machine the
+    boosting's spinning OpenMP threads made one fit take minutes instead of a second.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _base_estimator(kind: str, random_state: int) -> Any:
@@ -102,18 +117,35 @@ def ranking_metrics(y: np.ndarray, p: np.ndarray, groups: Sequence[str]) -> dict
     }
 
 
+def mixed_rows(y: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """A mask of the rows whose problem has both correct and incorrect labelled rows."""
+    seen: dict[str, set[int]] = {}
+    for label, g in zip(y.tolist(), groups):
+        seen.setdefault(g, set()).add(int(label))
+    return np.asarray([seen[g] >= {0, 1} for g in groups], dtype=bool)
+
+
 def out_of_fold_scores(X: np.ndarray, y: np.ndarray, groups: Sequence[str], kind: str,
                        *, n_splits: int = 5, random_state: int = 0,
-                       splits: list[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
-    """P(correct) for every row from a model that never saw that row's problem."""
+                       splits: list[tuple[np.ndarray, np.ndarray]] | None = None,
+                       train_on: str = "all") -> np.ndarray:
+    """P(correct) for every row from a model that never saw that row's problem.
+
+    With `train_on="mixed"` each fold's model learns only from its mixed problems (see FeatureScorer);
+    every held-out row is still scored.
+    """
     from sklearn.base import clone
 
     splits = splits or grouped_splits(y, groups, n_splits)
     base = _base_estimator(kind, random_state)
     p = np.zeros(len(y), dtype=np.float64)
+    mixed = mixed_rows(y, groups) if train_on == "mixed" else np.ones(len(y), dtype=bool)
     for train, test in splits:
-        model = clone(base).fit(X[train], y[train])
-        p[test] = model.predict_proba(X[test])[:, 1]
+        if train_on == "mixed" and len(set(y[train[mixed[train]]].tolist())) == 2:
+            train = train[mixed[train]]
+        with _one_thread():
+            model = clone(base).fit(X[train], y[train])
+            p[test] = model.predict_proba(X[test])[:, 1]
     return p
 
 
@@ -134,18 +166,27 @@ class FeatureScorer:
         n_splits: problem-grouped folds for model choice and calibration.
         calibration: "sigmoid" (Platt; steady on small data) or "isotonic".
         random_state: seed of the boosting model.
+        train_on: "mixed" (default) learns only from problems whose labelled candidates hold both
+            correct and incorrect ones: the only problems where a ranking can be right or wrong. A
+            problem where every candidate is correct teaches how easy a problem is, not which of its
+            candidates to trust, and pulls the model toward that (measured in docs/scorer.md).
+            "all" uses every labelled row. Probabilities are then calibrated on the problems trained on.
+        feature_set: which columns of the feature table the model reads: "base" (default, chosen by
+            measurement) or "extended" (every column); see `scorer.features.FEATURE_SETS`.
     """
 
     def __init__(self, model: str = "auto", n_splits: int = 5, calibration: str = "sigmoid",
-                 random_state: int = 0) -> None:
+                 random_state: int = 0, train_on: str = "mixed", feature_set: str = DEFAULT_FEATURE_SET) -> None:
         self.model = model
         self.n_splits = n_splits
         self.calibration = calibration
         self.random_state = random_state
+        self.train_on = train_on
+        self.feature_set = feature_set
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {"model": self.model, "n_splits": self.n_splits, "calibration": self.calibration,
-                "random_state": self.random_state}
+                "random_state": self.random_state, "train_on": self.train_on, "feature_set": self.feature_set}
 
     # -- training ----------------------------------------------------------------------------
     def fit(self, X: FeatureTable | np.ndarray, y: Sequence[int] | np.ndarray,
@@ -161,15 +202,28 @@ class FeatureScorer:
             raise ScorerError(f"unknown model kind {self.model!r}", hint="choose auto, gbdt or logreg")
         if self.calibration not in ("sigmoid", "isotonic"):
             raise ScorerError(f"unknown calibration {self.calibration!r}", hint="choose sigmoid or isotonic")
+        if self.train_on not in TRAIN_ON:
+            raise ScorerError(f"unknown training rows {self.train_on!r}", hint=f"choose one of {', '.join(TRAIN_ON)}")
         matrix, names, grp = self._unpack(X, groups)
         if names != FEATURE_NAMES:
             raise ScorerError("the feature table has other columns than this version's features",
                               hint="compute features with scorer.features.pool_features")
+        if self.feature_set not in FEATURE_SETS:
+            raise ScorerError(f"unknown feature set {self.feature_set!r}",
+                              hint=f"choose one of {', '.join(FEATURE_SETS)}")
+        used = FEATURE_SETS[self.feature_set]
+        matrix = matrix[:, feature_columns(used)]
         y_arr = np.asarray(y, dtype=np.int64)
         keep = y_arr >= 0
         matrix, y_arr = matrix[keep], y_arr[keep]
         grp = [g for g, k in zip(grp, keep) if k]
         _check_training_data(matrix, y_arr, grp)
+        if self.train_on == "mixed":
+            mixed = mixed_rows(y_arr, grp)
+            if len(set(g for g, k in zip(grp, mixed) if k)) >= 2:
+                matrix, y_arr = matrix[mixed], y_arr[mixed]
+                grp = [g for g, k in zip(grp, mixed) if k]
+            # else: too few mixed problems to learn from; every row is used (said by n_problems_)
         splits = grouped_splits(y_arr, grp, self.n_splits)
 
         kinds = MODEL_KINDS if self.model == "auto" else (self.model,)
@@ -183,15 +237,15 @@ class FeatureScorer:
             return (-(top1 if not math.isnan(top1) else 0.0), metrics[kind]["log_loss"])
 
         chosen = min(kinds, key=key)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _one_thread():
             warnings.simplefilter("ignore", category=UserWarning)
             calibrated = CalibratedClassifierCV(
-                _base_estimator(chosen, self.random_state), method=self.calibration, cv=splits,
+                _base_estimator(chosen, self.random_state), method=self.calibration, cv=splits, ensemble=False,
             ).fit(matrix, y_arr)
         self.model_kind_ = chosen
         self.calibrated_ = calibrated
         self.cv_metrics_ = metrics
-        self.feature_names_ = FEATURE_NAMES
+        self.feature_names_ = used
         self.n_train_ = int(len(y_arr))
         self.n_problems_ = len(set(grp))
         self.data_identity_ = data_id or data_identity(matrix, y_arr, grp)
@@ -221,9 +275,13 @@ class FeatureScorer:
         matrix = X.matrix if isinstance(X, FeatureTable) else np.asarray(X, dtype=np.float64)
         if len(matrix) == 0:
             return np.zeros((0, 2))
+        # A full table (every column of this version) is narrowed to the columns the model reads.
+        if matrix.ndim == 2 and matrix.shape[1] == len(FEATURE_NAMES) != len(self.feature_names_):
+            matrix = matrix[:, feature_columns(self.feature_names_)]
         if matrix.ndim != 2 or matrix.shape[1] != len(self.feature_names_):
             raise ScorerError(f"expected {len(self.feature_names_)} feature columns, got shape {matrix.shape}")
-        return self.calibrated_.predict_proba(matrix)
+        with _one_thread():
+            return self.calibrated_.predict_proba(matrix)
 
     def score_pool(self, pool: Pool) -> dict[str, float]:
         """P(correct) for every filtered candidate of a pool, by id ({} for an empty pool)."""
@@ -282,19 +340,22 @@ def load_scorer(path: str | Path) -> FeatureScorer:
             f"{path} is a scorer file of format version {meta.get('format_version')}, "
             f"this cpagent reads version {FORMAT_VERSION}",
             hint="retrain it with this version: cpagent train-scorer DATASET -o FILE")
-    if meta.get("features_version") != FEATURES_VERSION or tuple(meta.get("feature_names", ())) != FEATURE_NAMES:
-        theirs, ours = set(meta.get("feature_names", ())), set(FEATURE_NAMES)
-        diff = sorted(theirs ^ ours)
+    saved = tuple(meta.get("feature_names", ()))
+    if meta.get("features_version") != FEATURES_VERSION or not saved or not set(saved) <= set(FEATURE_NAMES):
+        diff = sorted(set(saved) - set(FEATURE_NAMES)) or sorted(set(FEATURE_NAMES) ^ set(saved))
         raise ScorerError(
             f"{path} was trained on other features (features version {meta.get('features_version')}, "
             f"this cpagent computes version {FEATURES_VERSION}"
             + (f"; differing: {', '.join(diff[:6])}" if diff else "") + ")",
             hint="retrain it with this version: cpagent train-scorer DATASET -o FILE")
-    scorer = FeatureScorer(**meta["params"])
+    params = dict(meta["params"])
+    params.setdefault("train_on", "all")  # files saved before the option trained on every row
+    params.setdefault("feature_set", "extended")
+    scorer = FeatureScorer(**params)
     scorer.calibrated_ = payload["model"]
     scorer.model_kind_ = meta["model_kind"]
     scorer.cv_metrics_ = meta["cv_metrics"]
-    scorer.feature_names_ = FEATURE_NAMES
+    scorer.feature_names_ = saved
     scorer.n_train_ = meta["n_train"]
     scorer.n_problems_ = meta["n_problems"]
     scorer.data_identity_ = meta["data_identity"]

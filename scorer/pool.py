@@ -83,6 +83,9 @@ class Pool:
     candidates: tuple[CandidateRecord, ...] = ()
     clusters: tuple[tuple[str, ...], ...] | None = None
     labels: Mapping[str, bool] = field(default_factory=dict)  # candidate id -> correct, for training
+    # The problem statement, where known: its stated bounds let features compare a program's array
+    # sizes and integer widths with what the input may hold. "" when unknown (flagged, never guessed).
+    statement: str = ""
 
     @property
     def filtered(self) -> tuple[CandidateRecord, ...]:
@@ -140,6 +143,7 @@ class Pool:
             "candidates": [c.to_json() for c in self.candidates],
             "clusters": [list(g) for g in self.clusters] if self.clusters is not None else None,
             "labels": dict(self.labels),
+            "statement": self.statement,
         }
 
     @classmethod
@@ -150,11 +154,12 @@ class Pool:
             candidates=tuple(CandidateRecord.from_json(c) for c in data.get("candidates", ())),
             clusters=tuple(tuple(g) for g in clusters) if clusters is not None else None,
             labels={str(k): bool(v) for k, v in dict(data.get("labels", {})).items()},
+            statement=str(data.get("statement") or ""),
         )
 
 
 def pool_from_clustering(problem_id: str, candidates: Sequence[CandidateRecord], result: Any,
-                         labels: Mapping[str, bool] | None = None) -> Pool:
+                         labels: Mapping[str, bool] | None = None, statement: str = "") -> Pool:
     """A pool from a clusterer's result (anything with `.clusters`, each with `.members` and
     `.signature`, as `clustering.BehaviourClustering` gives): each candidate takes its cluster's
     signature as its outcomes, and the clusters are kept as given.
@@ -171,7 +176,7 @@ def pool_from_clustering(problem_id: str, candidates: Sequence[CandidateRecord],
     records = tuple(
         replace(c, outcomes=signature[c.id]) if c.id in signature else c for c in candidates
     )
-    return Pool(problem_id, records, tuple(groups), dict(labels or {}))
+    return Pool(problem_id, records, tuple(groups), dict(labels or {}), statement)
 
 
 def pool_from_clusters(problem_id: str, candidates: Sequence[CandidateRecord],

@@ -93,6 +93,14 @@ def test_train_features_scorer_end_to_end(dataset, sandbox_ready, tmp_path, caps
     assert main(argv) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["run"]["cached_problems"] == 4 and again["data_identity"] == summary["data_identity"]
+    # Its metadata is written beside it, readable without unpickling; the defaults were measured best.
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["data_identity"] == summary["data_identity"] and meta["extra"]["subset"] == "clean"
+    assert summary["train_on"] == "mixed" and summary["feature_set"] == "base"
+    # --cached-only trains on what a long run has filled so far, running nothing.
+    assert main(argv + ["--cached-only", "--features", "extended"]) == 0
+    cached = json.loads(capsys.readouterr().out)
+    assert cached["run"]["run_problems"] == 0 and cached["feature_set"] == "extended"
 
 
 def test_train_neural_scorer_end_to_end(dataset, tmp_path, capsys):
@@ -113,3 +121,20 @@ def test_user_errors_end_in_failure_and_hint(tmp_path, capsys):
     empty.write_text(json.dumps({"id": "x", "name": "x", "public_tests": []}) + "\n")
     assert main(["train-scorer", str(empty)]) == 2
     assert "no problem with labelled" in capsys.readouterr().err
+
+
+def test_subsets_pick_rows_by_their_clean_mark(tmp_path, capsys):
+    from agent.commands.train_scorer import read_dataset
+
+    rows = [_row(f"p{i}", "Print a+b.\n\nInput\nTwo integers.\n\nOutput\nTheir sum.", ("1 2\n", "3\n"),
+                 [SUM_OK], [SUM_EQ_BUG]) | ({"clean": False} if i % 2 else {}) for i in range(5)]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert [p.id for p in read_dataset(path)] == ["p0", "p2", "p4"]
+    assert [p.id for p in read_dataset(path, subset="non-clean")] == ["p1", "p3"]
+    assert len(read_dataset(path, subset="all")) == len(read_dataset(path, clean_only=False)) == 5
+    # Nothing cached yet: --cached-only says so, with a hint, and runs nothing.
+    assert main(["train-scorer", str(path), "--subset", "non-clean", "--cached-only",
+                 "--cache-dir", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert "no problem's run data is cached" in err and "[HINT]" in err

@@ -167,3 +167,66 @@ def test_code_is_compared_with_the_other_members_of_its_cluster():
     assert fix["literal_comparisons_vs_cluster"] >= 1 and fix["branches_vs_cluster"] >= 1
     assert alone["length_vs_cluster"] == 0 and alone["branches_vs_cluster"] == 0
     assert fix["max_constant_log"] == 1 and fix["n_literal_comparisons"] == 1
+
+
+# -- version 3: the statement's bounds, relational operators, the rest of the pool ----------------
+
+from scorer import statement_bounds  # noqa: E402
+
+STATEMENT = ("Count pairs.\n\nInput\n\nThe first line holds n (1 ≤ n ≤ 2·10^5), then n integers "
+             "a_i (1 ≤ a_i ≤ 10^{12}).\n\nOutput\n\nPrint 1000000007 if you like.\n")
+NEAR_MISS = ("#include <stdio.h>\nint a[1000];\nint main(void){int n;scanf(\"%d\",&n);"
+             "for(int i=0;i<n;i++)scanf(\"%d\",&a[i]);printf(\"%d\\n\",a[0]);}\n")
+FIX = ("#include <stdio.h>\nlong long a[200005];\nint main(void){int n;scanf(\"%d\",&n);"
+       "for(int i=0;i<=n-1;i++)scanf(\"%lld\",&a[i]);printf(\"%lld\\n\",a[0]);}\n")
+
+
+def test_statement_bounds_read_the_input_section_only():
+    b = statement_bounds(STATEMENT)
+    assert math.isclose(b.max_log10, 12.0) and math.isclose(b.size_log10, math.log10(2e5))
+    # 1000000007 is in the Output section: not a bound on the input.
+    assert statement_bounds("Input\n\nn (1 ≤ n ≤ 100)\n\nOutput\n\n1000000007").max_log10 == 2.0
+    assert statement_bounds("Input\n\nA string of letters.\n\nOutput\n\nIt.").max_log10 is None
+    assert statement_bounds("").size_log10 is None
+
+
+def test_array_sizes_and_integer_widths_against_the_statement():
+    cands = (CandidateRecord("miss", code=NEAR_MISS, language="c99", outcomes=(A, "RE")),
+             CandidateRecord("fix", code=FIX, language="c99", outcomes=(A, B)))
+    t = pool_features(Pool("p", cands, statement=STATEMENT))
+    miss, fix = _row(t, "miss"), _row(t, "fix")
+    assert miss["array_missing"] == 0 and math.isclose(miss["array_vs_size_bound"], 3 - math.log10(2e5))
+    assert fix["array_vs_size_bound"] > 0
+    assert miss["bound_over_32bit"] == 1 and miss["bound_over_32bit_no_64bit"] == 1
+    assert fix["bound_over_32bit_no_64bit"] == 0
+    assert fix["uses_64bit_vs_pool"] == 1 and miss["uses_64bit_vs_pool"] == -1
+    assert fix["max_constant_vs_pool"] > 0 and fix["le_share"] > miss["le_share"]
+    # Without the statement the same programs give "unknown", never a guess.
+    t = pool_features(Pool("p", cands))
+    assert _row(t, "miss")["bound_missing"] == 1 and _row(t, "miss")["array_missing"] == 1
+    assert _row(t, "miss")["bound_over_32bit_no_64bit"] == 0
+
+
+def test_failing_where_the_others_answer():
+    cands = (CandidateRecord("a", outcomes=(A, "RE", B)), CandidateRecord("b", outcomes=(A, C, B)),
+             CandidateRecord("c", outcomes=(A, C, "RE")))
+    t = pool_features(Pool("p", cands))
+    assert math.isclose(_row(t, "a")["fails_alone_share"], 1 / 3)
+    assert _row(t, "b")["fails_alone_share"] == 0 and _row(t, "b")["answers_alone_share"] == 0
+    assert _row(t, "a")["crash_share_vs_pool"] > 0 > _row(t, "b")["crash_share_vs_pool"]
+    # One candidate alone has nothing to compare with: pool-relative features are 0.
+    solo = _row(pool_features(Pool("p", cands[:1])), "a")
+    assert solo["fails_alone_share"] == 0 and solo["length_vs_pool"] == 0
+
+
+def test_commented_out_statements_are_counted():
+    code = "int main(){\n  int x = 1;\n  // x = x + 1;\n  // a comment\n  return 0;\n}\n"
+    t = pool_features(Pool("p", (CandidateRecord("a", code=code, language="cpp17"),)))
+    assert _row(t, "a")["n_commented_code"] == 1
+
+
+def test_the_statement_travels_with_the_pool():
+    pool = Pool("p", (CandidateRecord("a"),), statement=STATEMENT)
+    assert Pool.from_json(pool.to_json()).statement == STATEMENT
+    assert Pool.from_json({"problem_id": "q"}).statement == ""
+    assert pool_from_clustering("p", [CandidateRecord("a")], None, statement="s").statement == "s"

@@ -12,6 +12,7 @@ from scorer import (
     FEATURE_NAMES, CandidateRecord, FeatureScorer, Pool, ScorerError, load_scorer, out_of_fold_scores,
     output_outcome, pool_features, pool_labels, pools_features,
 )
+from scorer.features import FEATURE_SETS
 from scorer.learned import FORMAT_VERSION, grouped_splits
 
 
@@ -56,7 +57,7 @@ def test_fit_sets_estimator_attributes_and_measures_both_families(trained):
     scorer, pools = trained
     assert scorer.model_kind_ in ("gbdt", "logreg")
     assert set(scorer.cv_metrics_) == {"gbdt", "logreg"}
-    assert scorer.n_problems_ == 60 and scorer.feature_names_ == FEATURE_NAMES
+    assert scorer.n_problems_ == 60 and scorer.feature_names_ == FEATURE_SETS[scorer.feature_set]
     assert scorer.get_params()["n_splits"] == 4
     for metrics in scorer.cv_metrics_.values():
         assert 0 <= metrics["top1"] <= 1 and metrics["log_loss"] > 0
@@ -101,7 +102,7 @@ def test_save_and_load_round_trip(trained, tmp_path):
     table = pool_features(pools[0])
     assert np.allclose(loaded.predict_proba(table), scorer.predict_proba(table))
     meta = joblib.load(path)["metadata"]
-    assert meta["feature_names"] == list(FEATURE_NAMES) and meta["format_version"] == FORMAT_VERSION
+    assert meta["feature_names"] == list(FEATURE_SETS["base"]) and meta["format_version"] == FORMAT_VERSION
     assert meta["data_identity"] == scorer.data_identity_ and meta["extra"] == {"dataset": "synthetic"}
     assert "gbdt" in meta["cv_metrics"]
 
@@ -167,3 +168,43 @@ def test_pools_without_logprobs_score_fine(trained):
         for c in pool.candidates))
     scores = scorer.score_pool(stripped)
     assert len(scores) == len(stripped.filtered) and all(np.isfinite(list(scores.values())))
+
+
+def test_training_on_mixed_problems_leaves_one_class_problems_out():
+    pools = synthetic_pools(20, seed=7)
+    # Ten more problems whose candidates are all correct: nothing in them says which one to trust.
+    easy = [Pool(f"easy{i}", tuple(CandidateRecord(f"e{i}-{j}", code="x" * (50 + j), outcomes=(output_outcome(b"1"),))
+                                   for j in range(3)), labels={f"e{i}-{j}": True for j in range(3)})
+            for i in range(10)]
+    table, y = pools_features(pools + easy), pool_labels(pools + easy)
+    mixed = FeatureScorer(model="logreg", n_splits=3).fit(table, y)
+    every = FeatureScorer(model="logreg", n_splits=3, train_on="all").fit(table, y)
+    assert mixed.train_on == "mixed" and mixed.n_problems_ == 20 and mixed.n_train_ == len(pool_labels(pools))
+    assert every.n_problems_ == 30 and every.n_train_ == len(y)
+    with pytest.raises(ScorerError, match="training rows"):
+        FeatureScorer(train_on="some").fit(table, y)
+
+
+def test_a_file_saved_before_train_on_existed_loads_as_trained_on_every_row(trained, tmp_path):
+    scorer, _ = trained
+    path = scorer.save(tmp_path / "old.joblib")
+    payload = joblib.load(path)
+    del payload["metadata"]["params"]["train_on"]
+    joblib.dump(payload, path)
+    assert load_scorer(path).train_on == "all"
+
+
+def test_the_extended_feature_set_is_saved_by_name_and_narrowed_at_scoring(tmp_path):
+    pools = synthetic_pools(20, seed=11)
+    table, y = pools_features(pools), pool_labels(pools)
+    scorer = FeatureScorer(model="logreg", n_splits=3, feature_set="extended").fit(table, y)
+    assert scorer.feature_names_ == FEATURE_NAMES
+    base = FeatureScorer(model="logreg", n_splits=3).fit(table, y)
+    assert base.feature_names_ == FEATURE_SETS["base"] and len(base.feature_names_) < len(FEATURE_NAMES)
+    loaded = load_scorer(base.save(tmp_path / "base.joblib"))
+    # A full table is narrowed to the saved columns; a matrix of just those columns is taken as is.
+    full = pool_features(pools[0])
+    narrow = full.matrix[:, [FEATURE_NAMES.index(n) for n in base.feature_names_]]
+    assert np.allclose(loaded.predict_proba(full), base.predict_proba(narrow))
+    with pytest.raises(ScorerError, match="feature set"):
+        FeatureScorer(feature_set="everything").fit(table, y)

@@ -18,7 +18,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from scorer.pool import CandidateRecord, Pool, pool_from_clustering
 EPILOG = """examples:
   cpagent train-scorer ../shared/cp-data/codeflaws_dev.jsonl -o scorer.joblib
   cpagent train-scorer data.jsonl --limit 50 --json
+  cpagent train-scorer ../shared/cp-data/codeflaws_dev.jsonl --subset non-clean -o scorer/models/default.joblib
   cpagent train-scorer data.jsonl --kind neural --checkpoint policy-ckpt/ -o neural-scorer/
 
 environment: CPAGENT_CACHE_DIR (cache root; run data goes under scorer-pools/)"""
@@ -63,10 +64,26 @@ def pools_cache_dir() -> Path:
     return Path(root) / "scorer-pools"
 
 
+def clustering_identity() -> str:
+    """A digest of the clustering package's source: part of a cached pool's key.
+
+    Clustering decides the generated inputs, hence every outcome in a pool; pools built by another
+    version of it must not be mixed into a measurement of this one (the clustering code changes often,
+    and nothing else would tell the cached pools apart).
+    """
+    import clustering
+
+    root = Path(clustering.__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def _pool_key(problem: Problem, config: CollectConfig) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps({"v": COLLECT_VERSION, "config": config.key(), "problem": problem.identity()},
-                        sort_keys=True).encode())
+    h.update(json.dumps({"v": COLLECT_VERSION, "config": config.key(), "problem": problem.identity(),
+                         "clustering": clustering_identity()}, sort_keys=True).encode())
     for s in problem.submissions:
         h.update(f"\0{s.name}\0{s.language}\0{s.expected}\0{s.code}".encode())
     return h.hexdigest()[:24]
@@ -166,6 +183,8 @@ def collect_pools(problems: Sequence[Problem], config: CollectConfig, *, cache_d
                     tmp.write_text(json.dumps({"pool": pool.to_json(), "stats": stats}))
                     tmp.replace(path)  # atomic: a killed run never leaves half a cache entry
                 stats = dict(stats, cached=False)
+            # The statement is the problem's, not run data: attached here (older cache entries lack it).
+            pool = replace(pool, statement=problem.statement)
             if on_pool is not None:
                 on_pool(i, pool, stats)
             yield pool, stats
@@ -178,18 +197,27 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:60]
 
 
+SUBSETS = ("clean", "non-clean", "all")
+
+
 def read_dataset(path: str | Path, *, clean_only: bool = True, limit: int | None = None,
-                 offset: int = 0) -> list[Problem]:
+                 offset: int = 0, subset: str | None = None) -> list[Problem]:
     """Problems of a shared-schema JSONL file with at least one labelled program.
 
-    `clean_only` keeps rows marked `clean` (when the dataset has that field at all).
+    `subset` picks rows by their `clean` mark: "clean" (rows not marked `clean: false`), "non-clean"
+    (rows marked `clean: false`: data disjoint from the clean evaluation problems, used to train the
+    shipped default scorer) or "all"; without it, `clean_only` chooses between "clean" and "all".
     """
     from agent.problems.jsonl import iter_jsonl
 
+    subset = subset or ("clean" if clean_only else "all")
+    if subset not in SUBSETS:
+        raise CpagentError(f"unknown dataset subset {subset!r}", hint=f"choose one of {', '.join(SUBSETS)}")
     out: list[Problem] = []
     seen = 0
     for problem in iter_jsonl(path):
-        if clean_only and problem.meta.get("clean") is False:
+        dirty = problem.meta.get("clean") is False
+        if (subset == "clean" and dirty) or (subset == "non-clean" and not dirty):
             continue
         if problem.interactive or not any(s.correct is not None for s in problem.submissions):
             continue
@@ -214,16 +242,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="FILE",
                    help="where to save it (default scorer.joblib, or neural-scorer/ for --kind neural)")
     p.add_argument("--limit", type=int, metavar="N", help="use only the first N problems")
-    p.add_argument("--all", action="store_true", help="include problems not marked clean")
+    p.add_argument("--all", action="store_true", help="include problems not marked clean (= --subset all)")
+    p.add_argument("--subset", choices=SUBSETS, help="which rows by their clean mark: clean (default), "
+                                                     "non-clean (disjoint from the clean evaluation problems), all")
     p.add_argument("--model", choices=("auto", "gbdt", "logreg"), default="auto",
                    help="features: model family; auto measures both by grouped cross-validation")
     p.add_argument("--folds", type=int, default=5, help="problem-grouped cross-validation folds (default 5)")
+    p.add_argument("--features", choices=("base", "extended"), default="base",
+                   help="features: the columns the model reads (base, default: measured best; extended adds "
+                        "pool-relative, statement-bound and failure-relation columns)")
+    p.add_argument("--train-on", choices=("mixed", "all"), default="mixed",
+                   help="features: learn from problems with both correct and incorrect candidates (mixed, "
+                        "default: measured better) or from every labelled candidate (all)")
     p.add_argument("--backend", default="native", help="sandbox backend for the runs (default native)")
     p.add_argument("--insecure", action="store_true", help="allow the unsafe backend (no isolation)")
     p.add_argument("--max-rounds", type=int, help="clustering rounds of generated inputs per problem "
                                                    "(default: clustering's own)")
     p.add_argument("--cache-dir", metavar="DIR", help="where per-problem run data is cached")
     p.add_argument("--refresh", action="store_true", help="run every problem again, ignoring the cache")
+    p.add_argument("--cached-only", action="store_true",
+                   help="train on the problems whose run data is already cached (run nothing)")
     p.add_argument("--checkpoint", metavar="DIR", help="neural: the policy checkpoint to fine-tune")
     p.add_argument("--epochs", type=int, default=2, help="neural: passes over the training examples")
     p.add_argument("--max-len", type=int, default=512, help="neural: tokens per example")
@@ -239,7 +277,8 @@ def run(args: argparse.Namespace) -> int:
                            hint="give a JSONL file in the shared schema, e.g. ../shared/cp-data/codeflaws_dev.jsonl")
     if args.limit is not None and args.limit < 2:
         raise CpagentError("--limit must be at least 2", hint="a scorer needs problems to cross-validate on")
-    problems = read_dataset(dataset, clean_only=not args.all, limit=args.limit)
+    subset = args.subset or ("all" if args.all else "clean")
+    problems = read_dataset(dataset, subset=subset, limit=args.limit)
     if not problems:
         raise CpagentError(f"{dataset}: no problem with labelled accepted or rejected programs",
                            hint="the dataset needs correct_solutions and incorrect_solutions (or pass --all)")
@@ -254,6 +293,7 @@ def run(args: argparse.Namespace) -> int:
 def _train_features(args: argparse.Namespace, problems: list[Problem], dataset: Path) -> dict[str, Any]:
     from tqdm import tqdm
 
+    from scorer.default import write_metadata_sidecar
     from scorer.features import pool_labels, pools_features
     from scorer.learned import FeatureScorer
 
@@ -263,20 +303,27 @@ def _train_features(args: argparse.Namespace, problems: list[Problem], dataset: 
     cached = 0
     with tqdm(total=len(problems), desc="running", unit="problem", disable=args.json, leave=False) as bar:
         for pool, stats in collect_pools(problems, config, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                                         refresh=args.refresh):
+                                         refresh=args.refresh, cached_only=args.cached_only):
             pools.append(pool.shuffled(args.seed))  # dataset order (accepted first) must not leak
             cached += bool(stats.get("cached"))
             bar.update(1)
     run_s = time.monotonic() - start
+    if not pools:
+        raise CpagentError("no problem's run data is cached yet", hint="run the same command without --cached-only")
     table, y = pools_features(pools), pool_labels(pools)
-    scorer = FeatureScorer(model=args.model, n_splits=args.folds, random_state=args.seed).fit(table, y)
+    scorer = FeatureScorer(model=args.model, n_splits=args.folds, random_state=args.seed,
+                           train_on=args.train_on, feature_set=args.features).fit(table, y)
     output = Path(args.output or "scorer.joblib")
-    scorer.save(output, extra={"dataset": str(dataset), "problems": len(pools), "collect": config.key()})
+    scorer.save(output, extra={"dataset": str(dataset), "problems": len(pools), "collect": config.key(),
+                               "subset": args.subset or ("all" if args.all else "clean"),
+                               "clustering": clustering_identity()})
+    sidecar = write_metadata_sidecar(output)
     best = scorer.cv_metrics_[scorer.model_kind_]
     ui.success(f"trained a {scorer.model_kind_} scorer on {scorer.n_train_} candidates of {scorer.n_problems_} "
                f"problems: CV top-1 {best['top1']:.3f}, AUC {best['auc']:.3f} → {output}")
     return {
-        "kind": "features", "output": str(output), "dataset": str(dataset), "problems": len(pools),
+        "kind": "features", "output": str(output), "metadata": str(sidecar), "dataset": str(dataset),
+        "problems": len(pools), "train_on": scorer.train_on, "feature_set": scorer.feature_set,
         "trained_problems": scorer.n_problems_, "examples": scorer.n_train_, "positives": int((y == 1).sum()),
         "model": scorer.model_kind_, "cv_metrics": scorer.cv_metrics_, "data_identity": scorer.data_identity_,
         "run": {"cached_problems": cached, "run_problems": len(pools) - cached, "wall_s": round(run_s, 2)},
