@@ -327,6 +327,12 @@ ZYGOTE_PROGRAMS = [
     "import threading\nt = threading.Thread(target=lambda: print('thread'))\nt.start()\n",
     "1/0\n",
     "import gc\nprint(gc.isenabled(), gc.get_threshold())\n",  # the cyclic collector runs, as under python3
+    # exactly the run's environment, in os.environ and in the C environment a child process inherits
+    "import os, subprocess\nprint(sorted(os.environ.items()))\n"
+    "print(subprocess.run(['/usr/bin/env'], capture_output=True, text=True).stdout)\n",
+    # signal dispositions as python3 sets them (SIGPIPE and SIGXFSZ ignored, SIGINT raises KeyboardInterrupt)
+    "import signal\nprint([str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ, "
+    "signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP)])\n",
 ]
 
 

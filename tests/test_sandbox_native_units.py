@@ -477,3 +477,56 @@ def test_cgroups_left_by_a_dead_process_are_removed(tmp_path: Path) -> None:
     cg.remove_stale(layout)  # a plain directory tree here: rmdir fails on the files, but it must not raise
     run = cg.RunCgroup(1, (("x", tmp_path / "memory" / f"cpagent-{dead}-0" / "r3"),))  # how remove_stale sees one
     assert not run.memsw and run.pids() == []
+
+
+def test_zygote_environment_follows_python3s_locale_coercion(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "COERCED_LC_CTYPE", "C.UTF-8")
+    coerce = runner.with_coerced_locale
+    assert coerce({"PATH": "/bin"}) == {"PATH": "/bin", "LC_CTYPE": "C.UTF-8"}  # no locale: the C locale
+    assert coerce({"LC_CTYPE": "POSIX"})["LC_CTYPE"] == "C.UTF-8"
+    assert coerce({"LANG": "C"})["LC_CTYPE"] == "C.UTF-8"
+    for env in ({"LC_ALL": "C"}, {"LANG": "C.UTF-8"}, {"LC_CTYPE": "C.utf8", "LANG": "C"}):
+        assert coerce(env) == env  # LC_ALL wins, or the locale is not C: python3 leaves it alone
+    monkeypatch.setattr(runner, "COERCED_LC_CTYPE", "")
+    assert coerce({"PATH": "/bin"}) == {"PATH": "/bin"}  # this interpreter did not coerce: neither do we
+
+
+def test_runner_wire_helpers_parse_what_the_host_sends() -> None:
+    import json
+    import socket
+
+    for value in ({"argv": ["python3", "a b.py"], "env": [["K", "é"]], "n": 1.5}, [], "x"):
+        assert runner.parse_header(json.dumps(value).encode()) == value
+    with pytest.raises(ValueError):
+        runner.parse_header(b"{bad")
+    a, b = socket.socketpair()
+    r, w = os.pipe()
+    try:
+        socket.send_fds(a, [b"S"], [r, w])
+        fds = runner.recv_fds(b)
+        assert len(fds) == 2 and all(not os.get_inheritable(fd) for fd in fds)
+        for fd in fds:
+            os.close(fd)
+        a.close()
+        with pytest.raises(EOFError):
+            runner.recv_fds(b)
+    finally:
+        b.close()
+        os.close(r)
+        os.close(w)
+
+
+def test_zygote_environment_is_exactly_the_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = os.environ._data  # type: ignore[attr-defined]
+    saved = dict(data)
+    calls: list[tuple[str, object]] = []
+    monkeypatch.setattr(os, "unsetenv", lambda k: calls.append(("unset", k)))  # the test's own environment
+    monkeypatch.setattr(os, "putenv", lambda k, v: calls.append(("put", (k, v))))  # stays as it is
+    try:
+        runner.set_environ({"A": "1", "PATH": "/x"})
+        assert dict(os.environ) == {"A": "1", "PATH": "/x"}
+    finally:
+        data.clear()
+        data.update(saved)
+    assert {k for kind, k in calls if kind == "unset"} == set(saved)  # the C environment is cleared too
+    assert [c for c in calls if c[0] == "put"] == [("put", (b"A", b"1")), ("put", (b"PATH", b"/x"))]

@@ -34,6 +34,11 @@ import struct
 import sys
 import time
 
+try:  # signal.signal without its enum wrapping: the wrapper's lookups copy pages in every forked run
+    from _signal import SIG_DFL, SIG_IGN, signal as set_signal
+except ImportError:  # pragma: no cover - another interpreter
+    from signal import SIG_DFL, SIG_IGN, signal as set_signal
+
 libc = ctypes.CDLL(None, use_errno=True)
 
 CLONE_NEWNS = 0x00020000
@@ -82,9 +87,24 @@ def recv_exact(sock, n):
     return bytes(buf)
 
 
+SCAN_JSON = json.decoder.JSONDecoder().scan_once  # the C scanner: json.loads' Python layers copy pages per run
+
+
+def parse_header(data):
+    """json.loads of a header the host wrote with json.dumps (UTF-8, no surrounding whitespace)."""
+    text = data.decode()
+    try:
+        value, end = SCAN_JSON(text, 0)
+    except StopIteration:
+        value, end = None, -1
+    if end != len(text):
+        return json.loads(text)  # anything unusual: the full parser (and its error)
+    return value
+
+
 def recv_frame(sock):
     (n,) = struct.unpack(">I", recv_exact(sock, 4))
-    header = json.loads(recv_exact(sock, n))
+    header = parse_header(recv_exact(sock, n))
     blobs = [recv_exact(sock, size) for size in header.get("blobs", [])]
     return header, blobs
 
@@ -97,12 +117,21 @@ def send_frame(sock, header, blobs=()):
         sock.sendall(b)
 
 
+FDS_SPACE = socket.CMSG_SPACE(MAX_FDS * 4)
+
+
 def recv_fds(sock):
-    msg, fds, _flags, _addr = socket.recv_fds(sock, 1, MAX_FDS)
+    """One 1-byte message and its descriptors (close-on-exec). Not socket.recv_fds: its Python layers
+    (array objects, a generator) copy pages of every forked run."""
+    msg, ancdata, _flags, _addr = sock.recvmsg(1, FDS_SPACE, socket.MSG_CMSG_CLOEXEC)
+    fds = []
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds += struct.unpack("=%di" % (len(data) // 4), data[:len(data) - len(data) % 4])
     if not msg:
+        for fd in fds:
+            os.close(fd)
         raise EOFError("host closed the connection")
-    for fd in fds:
-        os.set_inheritable(fd, False)
     return fds
 
 
@@ -121,12 +150,24 @@ def drop_bounding_set():
             break
 
 
+PREPARED = {}  # ctypes arguments made once in the runner: building them in each forked run copies pages
+
+
+def prepare_confinement(bpf):
+    """Build the capset and seccomp arguments once, before any fork (see PREPARED)."""
+    PREPARED["cap_header"] = CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    PREPARED["cap_data"] = (CapData * 2)()
+    if bpf:
+        buf = ctypes.create_string_buffer(bpf, len(bpf))
+        PREPARED["bpf"] = (bpf, buf, SockFprog(len(bpf) // 8, ctypes.cast(buf, ctypes.c_void_p)))
+
+
 def drop_capabilities():
     if not BOUNDING_SET_EMPTY:
         drop_bounding_set()
     libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    header = CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
-    data = (CapData * 2)()
+    header = PREPARED.get("cap_header") or CapHeader(0x20080522, 0)
+    data = PREPARED.get("cap_data") or (CapData * 2)()
     check(libc.syscall(SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
 
 
@@ -134,8 +175,12 @@ def install_seccomp(bpf):
     check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     if not bpf:
         return
-    buf = ctypes.create_string_buffer(bpf, len(bpf))
-    prog = SockFprog(len(bpf) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    ready = PREPARED.get("bpf")
+    if ready is not None and ready[0] == bpf:
+        prog = ready[2]
+    else:
+        buf = ctypes.create_string_buffer(bpf, len(bpf))
+        prog = SockFprog(len(bpf) // 8, ctypes.cast(buf, ctypes.c_void_p))
     check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0), "seccomp")
 
 
@@ -286,7 +331,8 @@ def calibrate_depth():
 
 def zygote_preload():
     """Warm the interpreter once per slot with what judged programs usually import."""
-    global FRESH_DEPTH
+    global FRESH_DEPTH, COERCED_LC_CTYPE
+    COERCED_LC_CTYPE = os.environ.get("LC_CTYPE", "")  # the slot sets no locale: python3 coerced it
     FRESH_DEPTH = measure_fresh_depth()
     # Nothing that imports threading (its after-fork hooks make every fork slower) and not random
     # (its import costs more than a trivial run, and its after-fork reseed costs every run).
@@ -361,13 +407,45 @@ def zygote_plan(req, executable=None):
             "encoding": encoding, "errors": errors}
 
 
+def set_environ(env):
+    """os.environ (and the C environment) become exactly `env`.
+
+    os.environ.clear() pops one key at a time through MutableMapping's Python methods, which copies
+    pages of this forked interpreter in every run; the mapping's own dict is replaced directly instead.
+    """
+    data = getattr(os.environ, "_data", None)
+    if not isinstance(data, dict):  # pragma: no cover - another interpreter
+        os.environ.clear()
+        os.environ.update(env)
+        return
+    for key in list(data):
+        os.unsetenv(key)
+    data.clear()
+    for key, value in env.items():
+        k, v = os.fsencode(key), os.fsencode(value)
+        os.putenv(k, v)
+        data[k] = v
+
+
+COERCED_LC_CTYPE = ""  # what python3's C locale coercion (PEP 538) put into the runner's environment
+
+
+def with_coerced_locale(env):
+    """The environment python3 itself would show the program: started in the C locale (no LC_ALL, and
+    LC_CTYPE or else LANG unset, C or POSIX), it coerces LC_CTYPE to a UTF-8 locale and exports it."""
+    if not COERCED_LC_CTYPE or env.get("LC_ALL") or env.get("PYTHONCOERCECLOCALE") == "0":
+        return env
+    if (env.get("LC_CTYPE") or env.get("LANG") or "C") not in ("C", "POSIX"):
+        return env
+    return dict(env, LC_CTYPE=COERCED_LC_CTYPE)
+
+
 def zygote_run(plan, env):
     """Run a Python program in this (forked) interpreter as `python3 script args` would."""
     import io
     import types
 
-    os.environ.clear()
-    os.environ.update(env)
+    set_environ(with_coerced_locale(env))
     script = plan["script"]
     path = script if script.startswith("/") else "/work/" + script
     sys.argv = [script] + list(plan["args"])
@@ -391,8 +469,8 @@ def zygote_run(plan, env):
     if "random" in sys.modules:  # reseeded by its own after-fork hook; a fresh seed either way
         sys.modules["random"].seed()
     for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_IGN if sig in (signal.SIGPIPE, signal.SIGXFSZ) else signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+        set_signal(sig, SIG_IGN if sig in (signal.SIGPIPE, signal.SIGXFSZ) else SIG_DFL)
+    set_signal(signal.SIGINT, signal.default_int_handler)
     # The program starts a few frames deep in this runner; lift the limit by exactly that much so
     # that deep recursion fails (or not) at the same depth as under a fresh python3.
     # The runner froze its heap and turned the cyclic collector off so that forks stay cheap; the
@@ -522,9 +600,9 @@ def child_c(chan, procs_fds, bpf, out_w, err_w, error_w):
         env = dict(req["env"]) or {"PATH": "/usr/local/bin:/usr/bin:/bin"}
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
         plan = zygote_plan(req) if req.get("zygote") else None
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        set_signal(signal.SIGPIPE, SIG_DFL)
+        set_signal(signal.SIGXFSZ, SIG_DFL)
+        set_signal(signal.SIGCHLD, SIG_DFL)
         drop_capabilities()
         install_seccomp(bpf)
         if plan is not None:
@@ -601,7 +679,7 @@ def init_b(chan, c_chan, procs_fds, bpf):
     kills every process of the run on a limit (kill(-1) from a PID namespace's init reaches exactly
     the run), reaps them all, and reports straight to the host.
     """
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the runner ignores it; B waits for its children
+    set_signal(signal.SIGCHLD, SIG_DFL)  # the runner ignores it; B waits for its children
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     setup_error = ""
@@ -881,6 +959,7 @@ def main():
     # the C watcher needs none): empty the bounding set once here instead of in every run.
     drop_bounding_set()
     BOUNDING_SET_EMPTY = True
+    prepare_confinement(bpf)
     import gc
     import resource  # noqa: F401  (imported once here, not in every run)
 
