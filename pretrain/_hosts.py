@@ -59,7 +59,9 @@ def initialize(
             process_id=process_id,
             initialization_timeout=init_timeout_s,
             heartbeat_timeout_seconds=3 * heartbeat_timeout_s,
-            shutdown_timeout_seconds=max(10, heartbeat_timeout_s),
+            # Only a successful run reaches JAX's shutdown barrier (a failed one exits without it), where
+            # process 0 may still be writing the exported policy while the others wait.
+            shutdown_timeout_seconds=max(300, heartbeat_timeout_s),
         )
     except Exception as exc:  # the coordinator could not be reached in time
         raise PretrainError(

@@ -1,8 +1,10 @@
 """Training end to end through the real CLI, in subprocesses (each with its own JAX device setup):
-bit-exact resume after SIGKILL, 4 CPU devices and two loopback hosts matching one device, damaged
-checkpoints and meshes that do not fit, and fine-tuning with GOLD on solution tokens only.
+bit-exact resume after SIGKILL, 4 CPU devices and two loopback hosts matching one device, a failed or hung
+host ending the other with a clear message, damaged checkpoints refused (and the way back to the step
+before), meshes that do not fit, bfloat16 compute, and fine-tuning with GOLD on solution tokens only.
 
-The runs share a persistent XLA compilation cache, so each distinct step is compiled once per session.
+The runs share a persistent XLA compilation cache, so each distinct step is compiled once per session;
+what needs no subprocess of its own (refusals before training, bfloat16) runs in this process.
 """
 
 from __future__ import annotations
@@ -243,6 +245,12 @@ def test_two_hosts_on_loopback_match_one_device(work: Path, baseline: dict) -> N
     assert [p.returncode for p in procs] == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
     got = [r["loss"] for r in _metrics(work / "runs" / "hosts" / "metrics.jsonl")]
     np.testing.assert_allclose(got, [r["loss"] for r in baseline["metrics"]], rtol=2e-5)
+    # The seal is written once every process has written its part: it covers both processes' files.
+    from pretrain._integrity import SEAL, check_seal
+
+    step = work / "runs" / "hosts" / "checkpoints" / "10"
+    assert check_seal(step) is None
+    assert any("process_1" in f for f in json.loads((step / SEAL).read_text())["files"])
 
 
 @pytest.mark.parametrize(
