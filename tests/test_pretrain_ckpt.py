@@ -31,7 +31,8 @@ def saved(tmp_path: Path) -> Path:
 
 
 def _largest(step_dir: Path) -> Path:
-    return max((p for p in step_dir.rglob("*") if p.is_file() and p.name != SEAL), key=lambda p: p.stat().st_size)
+    files = (p for p in step_dir.rglob("*") if p.is_file() and p.name != SEAL)
+    return max(files, key=lambda p: p.stat().st_size)
 
 
 def test_every_saved_step_is_sealed_and_intact(saved: Path) -> None:

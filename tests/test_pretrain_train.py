@@ -161,16 +161,17 @@ def _cli_in_process(args: list[str], work: Path, capsys: pytest.CaptureFixture[s
 
     from agent.cli import main
 
-    saved = {name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate) for name in ("", "absl", "asyncio")}
+    loggers = [logging.getLogger(name) for name in ("", "absl", "asyncio")]
+    saved = [(lg, lg.handlers[:], lg.propagate) for lg in loggers]
     cwd = os.getcwd()
     os.chdir(work)
     try:
         status = main(args)
     finally:
         os.chdir(cwd)
-        for name, (handlers, propagate) in saved.items():  # the command sends library logs to a file
-            logging.getLogger(name).handlers[:] = handlers
-            logging.getLogger(name).propagate = propagate
+        for lg, handlers, propagate in saved:  # the command sends library logs to a file
+            lg.handlers[:] = handlers
+            lg.propagate = propagate
     return status, capsys.readouterr().err
 
 
@@ -305,7 +306,13 @@ def test_bfloat16_compute_learns_and_resumes_bit_for_bit(work: Path) -> None:
 
     cfg = load_config(
         _config(
-            work, "bf16", compute_dtype="bfloat16", steps=8, checkpoint={"every": 4, "keep": 2}, sdc_every=0, export=""
+            work,
+            "bf16",
+            compute_dtype="bfloat16",
+            steps=8,
+            checkpoint={"every": 4, "keep": 2},
+            sdc_every=0,
+            export="",
         )
     )
     first = train(cfg, progress=False)
