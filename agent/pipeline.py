@@ -38,7 +38,9 @@ class PipelineConfig:
     batch_size: int = 64  # samples per streaming batch: bounds memory, sets the resume granularity
     judge_hidden: bool = False  # evaluation: judge candidates on the hidden tests
     selection: str = "default"  # scorer.selection strategy name
-    scorer: str | None = None  # a trained scorer file (cpagent train-scorer); None: rank by cluster size
+    # "default": the scorer shipped in scorer/models (trained on problems disjoint from the measured ones);
+    # a path: a file from `cpagent train-scorer`; None: no scorer, clusters ranked by size.
+    scorer: str | None = "default"
     max_inputs: int = 40  # generated inputs for clustering
     backend: str = "native"
     insecure: bool = False

@@ -175,16 +175,23 @@ def cluster_of(clusters: Mapping[str, Any]) -> dict[str, int]:
 def score(problem: Problem, cands: Sequence[StoredCandidate], public: Mapping[str, tuple[str, dict[str, Any]]],
           clusters: Mapping[str, Any], compiles: Mapping[str, tuple[str, str, str, float]],
           config: "PipelineConfig") -> dict[str, float]:
-    """P(correct) per candidate that passed the public tests, from the learned scorer given in the config.
+    """P(correct) per candidate that passed the public tests, from the learned scorer the config names.
 
-    Without a scorer file there are no scores and selection falls back on cluster sizes: said in the result.
+    "default" is the scorer shipped with the package; where it cannot be used (not shipped, or trained by
+    another version) there are no scores and selection falls back on cluster sizes, as with no scorer at all:
+    the selection's note says so.
     """
     if not config.scorer:
         return {}
     from types import SimpleNamespace
 
     from scorer import CandidateRecord, load_scorer
+    from scorer.default import load_default
     from scorer.pool import pool_from_clustering
+
+    model = load_default() if config.scorer == "default" else load_scorer(config.scorer)
+    if model is None:
+        return {}
 
     records = [
         CandidateRecord(
@@ -200,8 +207,8 @@ def score(problem: Problem, cands: Sequence[StoredCandidate], public: Mapping[st
     ]
     result = SimpleNamespace(clusters=[SimpleNamespace(members=cl["members"], signature=cl["signature"])
                                        for cl in clusters.get("clusters", [])])
-    pool = pool_from_clustering(problem.id, records, result)
-    return load_scorer(config.scorer).score_pool(pool)
+    pool = pool_from_clustering(problem.id, records, result, statement=problem.statement)
+    return model.score_pool(pool)
 
 
 def select(passed: Sequence[StoredCandidate], clusters: Mapping[str, Any], scores: Mapping[str, float],

@@ -102,8 +102,18 @@ def test_solve_writes_ordered_submissions(tmp_path, capsys):
     assert [s["rank"] for s in data["submissions"]] == list(range(1, len(data["submissions"]) + 1))
     for s in data["submissions"]:
         assert Path(s["file"]).is_file() and s["cluster_size"] >= 1
+    # The scorer shipped with cpagent scores every submission unless told otherwise.
+    assert all(isinstance(s["score"], float) and 0 <= s["score"] <= 1 for s in data["submissions"])
+
+
+def test_solve_without_a_scorer_ranks_clusters_by_size(tmp_path, capsys):
+    run_dir = tmp_path / "solve"
+    assert main(["solve", str(EXAMPLES / PROBLEMS[0]), "--policy", "dataset", "--scorer", "none", "-o",
+                 str(run_dir), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
     sizes = [s["cluster_size"] for s in data["submissions"]]
     assert sizes[0] == max(sizes)  # without a scorer the largest cluster comes first
+    assert all(s["score"] is None for s in data["submissions"])
 
 
 def _stable(results: dict) -> dict:

@@ -60,7 +60,9 @@ def add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", type=int, default=10, help="submissions selected per problem (default 10)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--selection", default="default", help="selection strategy (see docs/scorer.md)")
-    parser.add_argument("--scorer", default=None, help="a scorer file from `cpagent train-scorer`")
+    parser.add_argument("--scorer", default="default", type=_scorer_arg,
+                        help="default (the scorer shipped with cpagent), a file from `cpagent train-scorer`, "
+                             "or none (rank clusters by size)")
     parser.add_argument("--batch-size", type=int, default=64, help="samples per streaming batch")
     add_sandbox_options(parser)
 
@@ -83,3 +85,7 @@ def close_policy(policy: Any) -> None:
     close = getattr(policy, "close", None)
     if callable(close):
         close()
+
+
+def _scorer_arg(value: str) -> str | None:
+    return None if value.lower() == "none" else value
