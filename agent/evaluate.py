@@ -172,10 +172,14 @@ def _stage_seconds(results: list[dict[str, Any]]) -> dict[str, float]:
     return total
 
 
+# What a stored run can change without running any program again: only scoring and selection.
+RESCORABLE = {"scorer", "selection"}
+
+
 def evaluate(problems: Sequence[Problem], source: CandidateSource, run_dir: Path, config: PipelineConfig,
              pipeline_factory: Callable[[RunStore], Pipeline], *, dataset: str = "",
              on_problem: Callable[[dict[str, Any]], None] | None = None,
-             unreadable: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+             unreadable: Sequence[dict[str, str]] = (), rescore: bool = False) -> dict[str, Any]:
     """Run every problem through the pipeline and write results.json; `unreadable` lists the dataset's
     problems that could not be read (where, error), kept in the summary so a skipped problem is never silent."""
     store = RunStore(run_dir)
@@ -183,8 +187,15 @@ def evaluate(problems: Sequence[Problem], source: CandidateSource, run_dir: Path
     if saved is not None and saved != config.to_json():
         from agent.errors import CpagentError
 
-        raise CpagentError(f"{run_dir} holds a run with another configuration",
-                           hint="resume with the same options, or choose a new -o directory")
+        changed = sorted(k for k in set(saved) | set(config.to_json()) if saved.get(k) != config.to_json().get(k))
+        if not set(changed) <= RESCORABLE:
+            raise CpagentError(f"{run_dir} holds a run with another configuration ({', '.join(changed)} differ)",
+                               hint="resume with the same options, or choose a new -o directory")
+        if not rescore:
+            raise CpagentError(f"{run_dir} was scored with another {' and '.join(changed)}",
+                               hint="add --rescore to apply the new one to the stored run (no program runs "
+                                    "again), or choose a new -o directory")
+        store.forget_selection()
     store.set_meta("config", config.to_json())
     write_json_atomic(run_dir / "config.json", {"config": config.to_json(), "dataset": dataset,
                                                 "source": source.name, "versions": versions(),

@@ -158,6 +158,14 @@ class RunStore:
             db.execute("UPDATE problems SET done = 1, result = ?, updated = ? WHERE problem_id = ?",
                        (json.dumps(result), time.time(), problem_id))
 
+    def forget_selection(self) -> int:
+        """Drop every problem's scores, selection and result, keeping samples, verdicts and clusters: a changed
+        scorer or selection strategy is then applied by resuming, without running a single program again."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM blobs WHERE kind IN ('scores', 'selection')")
+            db.execute("DELETE FROM stages WHERE stage IN ('score', 'select')")
+            return db.execute("UPDATE problems SET done = 0, result = NULL WHERE done = 1").rowcount
+
     def problem_result(self, problem_id: str) -> dict[str, Any] | None:
         rows = self._query("SELECT result FROM problems WHERE problem_id = ? AND done = 1", (problem_id,))
         return json.loads(rows[0][0]) if rows else None

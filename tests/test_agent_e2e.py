@@ -162,3 +162,23 @@ def test_killed_run_resumes_to_the_same_results(tmp_path, eval_run):
     assert n_samples == reference["summary"]["stage_counts"]["n_samples"]
     assert _stable(resumed)["problems"] == _stable(reference)["problems"]
     assert _stable(resumed)["summary"] == _stable(reference)["summary"]
+
+
+def test_rescore_applies_another_scorer_without_running_anything(tmp_path, eval_run, capsys):
+    import shutil
+
+    run_dir = tmp_path / "copy"
+    shutil.copytree(eval_run, run_dir)
+    problems = _examples_subset(tmp_path)
+    before = json.loads((run_dir / "results.json").read_text())
+    argv = ["eval", str(problems), "--policy", "dataset", "-o", str(run_dir), "--scorer", "none", "--json"]
+    assert main(argv) == 2
+    assert "--rescore" in capsys.readouterr().err
+    assert main([*argv, "--rescore"]) == 0
+    after = json.loads((run_dir / "results.json").read_text())
+    for old, new in zip(before["problems"], after["problems"]):
+        assert [c["hidden_verdict"] for c in old["candidates"]] == [c["hidden_verdict"] for c in new["candidates"]]
+        assert old["n_clusters"] == new["n_clusters"]
+        assert all(c["score"] is None for c in new["candidates"])
+        assert any(c["score"] is not None for c in old["candidates"] if c["passed_public"])
+    assert before["summary"]["stage_seconds"]["cluster"] == after["summary"]["stage_seconds"]["cluster"]

@@ -28,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--clean", action="store_true", help="only problems whose dataset marks them clean")
     p.add_argument("-o", "--output", default=None, help="run directory (default runs/eval-<dataset name>)")
     p.add_argument("--resume", action="store_true", help="continue the run in -o (the default when it exists)")
+    p.add_argument("--rescore", action="store_true",
+                   help="apply a changed --scorer or --selection to the stored run in -o (samples, verdicts and "
+                        "clusters are kept; no program runs again)")
     p.add_argument("--html", default=None, help="also write the HTML cluster report to this file")
     p.add_argument("--json", action="store_true", help="print results.json's summary as JSON")
     p.set_defaults(handler=run)
@@ -69,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = evaluate(problems, source, run_dir, config,
                             lambda store: Pipeline(store, config, backend, progress=not args.json, policy=policy),
-                            dataset=str(args.dataset), on_problem=on_problem, unreadable=unreadable)
+                            dataset=str(args.dataset), on_problem=on_problem, unreadable=unreadable,
+                            rescore=args.rescore)
         finally:
             close_policy(policy)
     summary = data["summary"]
