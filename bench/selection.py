@@ -17,7 +17,19 @@ Figures:
 - anchors in the same run: random among the filtered (averaged over seeds), the largest cluster
   (AlphaCode), and the oracle (an accepted program passes the public tests at all).
 
+Scorer variants, all on the same folds: model family (gbdt, logreg) x training rows (problems with
+both labels, or all) x feature set (base, extended); the table is printed for the FeatureScorer
+defaults. `--default-scorer` also scores every pool with a saved scorer (the shipped one without a
+path): held out when it was trained on other problems, as the shipped one is (non-clean rows).
+
+The run data of a problem is cached under a key that includes a digest of the clustering code, so a
+run with other clustering code collects afresh. Filling the cache takes long on a loaded machine:
+`--collect-only` fills it and stops, `--offset`/`--limit` let several processes share the problems,
+and a killed run resumes where it stopped.
+
     nice .venv/bin/python bench/selection.py [--limit N] [--folds 5] [--json FILE]
+    nice .venv/bin/python bench/selection.py --collect-only [--subset clean|non-clean] [--offset N --limit M]
+    nice .venv/bin/python bench/selection.py --cached-only --default-scorer
 """
 
 from __future__ import annotations

@@ -166,17 +166,18 @@ class FeatureScorer:
         n_splits: problem-grouped folds for model choice and calibration.
         calibration: "sigmoid" (Platt; steady on small data) or "isotonic".
         random_state: seed of the boosting model.
-        train_on: "mixed" (default) learns only from problems whose labelled candidates hold both
-            correct and incorrect ones: the only problems where a ranking can be right or wrong. A
-            problem where every candidate is correct teaches how easy a problem is, not which of its
-            candidates to trust, and pulls the model toward that (measured in docs/scorer.md).
-            "all" uses every labelled row. Probabilities are then calibrated on the problems trained on.
-        feature_set: which columns of the feature table the model reads: "base" (default, chosen by
-            measurement) or "extended" (every column); see `scorer.features.FEATURE_SETS`.
+        train_on: "all" (default) uses every labelled row; "mixed" learns only from problems whose
+            labelled candidates hold both correct and incorrect ones, the only problems where a ranking
+            can be right or wrong (a problem whose candidates are all correct teaches how easy a problem
+            is, not which candidate to trust). Measured within noise of each other (docs/scorer.md).
+            Probabilities are calibrated on the problems trained on.
+        feature_set: which columns of the feature table the model reads: "extended" (default, every
+            column; chosen by measurement) or "base" (the version-2 columns); see
+            `scorer.features.FEATURE_SETS`.
     """
 
     def __init__(self, model: str = "auto", n_splits: int = 5, calibration: str = "sigmoid",
-                 random_state: int = 0, train_on: str = "mixed", feature_set: str = DEFAULT_FEATURE_SET) -> None:
+                 random_state: int = 0, train_on: str = "all", feature_set: str = DEFAULT_FEATURE_SET) -> None:
         self.model = model
         self.n_splits = n_splits
         self.calibration = calibration
@@ -299,6 +300,7 @@ class FeatureScorer:
             "model_kind": self.model_kind_, "cv_metrics": self.cv_metrics_,
             "n_train": self.n_train_, "n_problems": self.n_problems_,
             "data_identity": self.data_identity_, "sklearn_version": sklearn.__version__,
+            "extra": dict(getattr(self, "extra_", {})),
         }
 
     def save(self, path: str | Path, extra: Mapping[str, Any] | None = None) -> Path:
@@ -308,6 +310,7 @@ class FeatureScorer:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = self.metadata() | {"extra": dict(extra or {})}
+        self.extra_ = dict(extra or {})
         joblib.dump({"metadata": meta, "model": self.calibrated_}, path)
         return path
 
@@ -359,4 +362,5 @@ def load_scorer(path: str | Path) -> FeatureScorer:
     scorer.n_train_ = meta["n_train"]
     scorer.n_problems_ = meta["n_problems"]
     scorer.data_identity_ = meta["data_identity"]
+    scorer.extra_ = dict(meta.get("extra") or {})  # what the trainer recorded: dataset, subset, ...
     return scorer

@@ -86,4 +86,4 @@ def test_metadata_sidecar_is_readable_without_unpickling(small_scorer_file):
     sidecar = write_metadata_sidecar(small_scorer_file)
     meta = json.loads(sidecar.read_text())
     assert meta["format"] == "cpagent-feature-scorer" and meta["extra"] == {"subset": "non-clean"}
-    assert meta["params"]["train_on"] == "mixed" and np.isfinite(meta["cv_metrics"]["logreg"]["auc"])
+    assert meta["params"]["train_on"] == "all" and np.isfinite(meta["cv_metrics"]["logreg"]["auc"])

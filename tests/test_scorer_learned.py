@@ -102,7 +102,7 @@ def test_save_and_load_round_trip(trained, tmp_path):
     table = pool_features(pools[0])
     assert np.allclose(loaded.predict_proba(table), scorer.predict_proba(table))
     meta = joblib.load(path)["metadata"]
-    assert meta["feature_names"] == list(FEATURE_SETS["base"]) and meta["format_version"] == FORMAT_VERSION
+    assert meta["feature_names"] == list(FEATURE_SETS["extended"]) and meta["format_version"] == FORMAT_VERSION
     assert meta["data_identity"] == scorer.data_identity_ and meta["extra"] == {"dataset": "synthetic"}
     assert "gbdt" in meta["cv_metrics"]
 
@@ -177,8 +177,8 @@ def test_training_on_mixed_problems_leaves_one_class_problems_out():
                                    for j in range(3)), labels={f"e{i}-{j}": True for j in range(3)})
             for i in range(10)]
     table, y = pools_features(pools + easy), pool_labels(pools + easy)
-    mixed = FeatureScorer(model="logreg", n_splits=3).fit(table, y)
-    every = FeatureScorer(model="logreg", n_splits=3, train_on="all").fit(table, y)
+    mixed = FeatureScorer(model="logreg", n_splits=3, train_on="mixed").fit(table, y)
+    every = FeatureScorer(model="logreg", n_splits=3).fit(table, y)
     assert mixed.train_on == "mixed" and mixed.n_problems_ == 20 and mixed.n_train_ == len(pool_labels(pools))
     assert every.n_problems_ == 30 and every.n_train_ == len(y)
     with pytest.raises(ScorerError, match="training rows"):
@@ -197,9 +197,9 @@ def test_a_file_saved_before_train_on_existed_loads_as_trained_on_every_row(trai
 def test_the_extended_feature_set_is_saved_by_name_and_narrowed_at_scoring(tmp_path):
     pools = synthetic_pools(20, seed=11)
     table, y = pools_features(pools), pool_labels(pools)
-    scorer = FeatureScorer(model="logreg", n_splits=3, feature_set="extended").fit(table, y)
-    assert scorer.feature_names_ == FEATURE_NAMES
-    base = FeatureScorer(model="logreg", n_splits=3).fit(table, y)
+    scorer = FeatureScorer(model="logreg", n_splits=3).fit(table, y)
+    assert scorer.feature_names_ == FEATURE_NAMES and scorer.feature_set == "extended"
+    base = FeatureScorer(model="logreg", n_splits=3, feature_set="base").fit(table, y)
     assert base.feature_names_ == FEATURE_SETS["base"] and len(base.feature_names_) < len(FEATURE_NAMES)
     loaded = load_scorer(base.save(tmp_path / "base.joblib"))
     # A full table is narrowed to the saved columns; a matrix of just those columns is taken as is.

@@ -248,12 +248,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", choices=("auto", "gbdt", "logreg"), default="auto",
                    help="features: model family; auto measures both by grouped cross-validation")
     p.add_argument("--folds", type=int, default=5, help="problem-grouped cross-validation folds (default 5)")
-    p.add_argument("--features", choices=("base", "extended"), default="base",
-                   help="features: the columns the model reads (base, default: measured best; extended adds "
-                        "pool-relative, statement-bound and failure-relation columns)")
-    p.add_argument("--train-on", choices=("mixed", "all"), default="mixed",
-                   help="features: learn from problems with both correct and incorrect candidates (mixed, "
-                        "default: measured better) or from every labelled candidate (all)")
+    p.add_argument("--features", choices=("base", "extended"), default="extended",
+                   help="features: the columns the model reads (extended, default: measured best; base leaves "
+                        "out the pool-relative, statement-bound and failure-relation columns)")
+    p.add_argument("--train-on", choices=("mixed", "all"), default="all",
+                   help="features: learn from every labelled candidate (all, default) or only from problems "
+                        "with both correct and incorrect candidates (mixed; within noise of all, measured)")
     p.add_argument("--backend", default="native", help="sandbox backend for the runs (default native)")
     p.add_argument("--insecure", action="store_true", help="allow the unsafe backend (no isolation)")
     p.add_argument("--max-rounds", type=int, help="clustering rounds of generated inputs per problem "
