@@ -96,7 +96,7 @@ def test_train_features_scorer_end_to_end(dataset, sandbox_ready, tmp_path, caps
     # Its metadata is written beside it, readable without unpickling; the defaults were measured best.
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["data_identity"] == summary["data_identity"] and meta["extra"]["subset"] == "clean"
-    assert summary["train_on"] == "all" and summary["feature_set"] == "extended"
+    assert summary["train_on"] == "all" and summary["feature_set"] == "reproducible"
     # --cached-only trains on what a long run has filled so far, running nothing.
     assert main(argv + ["--cached-only", "--features", "base", "--train-on", "mixed"]) == 0
     cached = json.loads(capsys.readouterr().out)

@@ -248,9 +248,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", choices=("auto", "gbdt", "logreg"), default="auto",
                    help="features: model family; auto measures both by grouped cross-validation")
     p.add_argument("--folds", type=int, default=5, help="problem-grouped cross-validation folds (default 5)")
-    p.add_argument("--features", choices=("base", "extended"), default="extended",
-                   help="features: the columns the model reads (extended, default: measured best; base leaves "
-                        "out the pool-relative, statement-bound and failure-relation columns)")
+    p.add_argument("--features", choices=("base", "extended", "reproducible"), default="reproducible",
+                   help="features: the columns the model reads (reproducible, default: every column but measured "
+                        "run time and memory, which vary between reruns; measured best; extended: every column; "
+                        "base leaves out the pool-relative, statement-bound and failure-relation columns)")
     p.add_argument("--train-on", choices=("mixed", "all"), default="all",
                    help="features: learn from every labelled candidate (all, default) or only from problems "
                         "with both correct and incorrect candidates (mixed; within noise of all, measured)")
