@@ -139,6 +139,13 @@ class Pipeline:
     def _bar(self, total: int, desc: str) -> tqdm:
         return tqdm(total=total, desc=desc, unit="", leave=False, disable=not self.progress, dynamic_ncols=True)
 
+    def _add_stage_time(self, pid: str, stage: str, count: int, started: float) -> None:
+        """A stage's time over every session of a resumed run, not only the last one (which may have had
+        nothing left to do)."""
+        previous = self.store.stage(pid, stage)
+        seconds = (previous[1] if previous else 0.0) + time.monotonic() - started
+        self.store.record_stage(pid, stage, count, seconds)
+
     # -- stages 1-4: sample, dedupe, compile, filter (streamed) ------------------------------------
     def _process(self, problem: Problem, cands: list[StoredCandidate]) -> None:
         """Compile and filter the candidates that have no public verdict yet, on all worker slots."""
@@ -155,9 +162,7 @@ class Pipeline:
                                        out.warnings, out.compile_s)
                 self.store.put_verdict("public_verdicts", pid, cand.candidate_id, out.verdict, out.detail)
                 bar.update(1)
-        previous = self.store.stage(pid, "filter")
-        seconds = (previous[1] if previous else 0.0) + time.monotonic() - started
-        self.store.record_stage(pid, "filter", len(self.store.done_ids("public_verdicts", pid)), seconds)
+        self._add_stage_time(pid, "filter", len(self.store.done_ids("public_verdicts", pid)), started)
 
     def _sample_and_filter(self, problem: Problem, source: CandidateSource) -> None:
         pid = problem.id
@@ -173,7 +178,7 @@ class Pipeline:
                 self.store.add_samples(pid, rows)
                 bar.update(len(rows))
                 self._process(problem, self.store.candidates(pid))
-        self.store.record_stage(pid, "sample", self.store.num_samples(pid), time.monotonic() - started)
+        self._add_stage_time(pid, "sample", self.store.num_samples(pid), started)
 
     # -- the whole problem -----------------------------------------------------------------------
     def run_problem(self, problem: Problem, source: CandidateSource) -> dict[str, Any]:
@@ -222,4 +227,4 @@ class Pipeline:
                 _stop_on_ie(problem, cand, out)
                 self.store.put_verdict("hidden_verdicts", pid, cand.candidate_id, out.verdict, out.detail)
                 bar.update(1)
-        self.store.record_stage(pid, "hidden", len(todo), time.monotonic() - t)
+        self._add_stage_time(pid, "hidden", len(self.store.done_ids("hidden_verdicts", pid)), t)

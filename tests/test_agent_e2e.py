@@ -182,3 +182,5 @@ def test_rescore_applies_another_scorer_without_running_anything(tmp_path, eval_
         assert all(c["score"] is None for c in new["candidates"])
         assert any(c["score"] is not None for c in old["candidates"] if c["passed_public"])
     assert before["summary"]["stage_seconds"]["cluster"] == after["summary"]["stage_seconds"]["cluster"]
+    # Stage times add up over the sessions of a run: the judging done before is still counted.
+    assert after["summary"]["stage_seconds"]["hidden"] >= before["summary"]["stage_seconds"]["hidden"] > 0
