@@ -184,7 +184,7 @@ def _problem_html(view: ProblemView) -> str:
     return "".join(out)
 
 
-def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+def summary_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
     """The evaluation's headline figures as (name, value) pairs, in the order AlphaCode reports them."""
     def pct(value: Any) -> str:
         return f"{value:.1%}" if isinstance(value, (int, float)) else "–"
@@ -203,7 +203,7 @@ def _summary_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _summary_html(s: dict[str, Any]) -> str:
     cells = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>"
-                    for name, value in _summary_rows(s))
+                    for name, value in summary_rows(s))
     return f"<table class='summary'>{cells}</table>"
 
 

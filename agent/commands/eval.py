@@ -85,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         ui.print_json(summary)
     else:
-        ui.success(f"solve rate {summary['solve_rate']:.1%} with {args.k} submissions over {summary['problems']} "
-                   f"problems; pass@k {summary['pass_at_k']}; n@k {summary['n_at_k']}")
+        from agent.report import summary_rows
+
+        ui.success(f"evaluated {summary['problems']} problems: "
+                   + "; ".join(f"{name} {value}" for name, value in summary_rows(summary)[1:]))
         ui.info(f"results: {run_dir / 'results.json'}")
     return 0
