@@ -177,6 +177,19 @@ def _exit_if_failed() -> None:
         os._exit(int(failed))
 
 
+_COLLECTIVE_MARKERS = ("Gloo", "AllGather", "AllReduce", "Connection reset", "barrier", "coordination service")
+
+
+def is_collective_failure(exc: BaseException) -> bool:
+    """A runtime error of JAX, or an error whose text says a cross-process operation lost its peer."""
+    import jax
+
+    if isinstance(exc, jax.errors.JaxRuntimeError):
+        return True
+    text = str(exc)
+    return any(marker in text for marker in _COLLECTIVE_MARKERS)
+
+
 def peer_failure(exc: BaseException, where: str, run_dir: str) -> PretrainError:
     """With several processes, a runtime error in a collective or barrier means a peer went away."""
     return PretrainError(

@@ -28,7 +28,7 @@ from pretrain._ckpt import TrainCheckpoints
 from pretrain._config import DataSource, TrainConfig
 from pretrain._corpus import read_documents
 from pretrain._export import export_policy
-from pretrain._hosts import peer_failure
+from pretrain._hosts import is_collective_failure, peer_failure
 from pretrain._loader import MixtureLoader, SourceSpec
 from pretrain._metrics import MetricsLog
 from pretrain._sdc import replay_check
@@ -302,8 +302,9 @@ def train(
             if (every and done % every == 0) or done == cfg.steps:
                 ckpts.save(done, params, opt_state, loader.get_state(), cfg.to_json(), {"loss": last_loss})
         ckpts.wait()
-    except jax.errors.JaxRuntimeError as exc:
-        if jax.process_count() == 1:
+    except (jax.errors.JaxRuntimeError, ValueError) as exc:
+        # Orbax's own cross-process sync during a save reports a vanished peer as a ValueError from Gloo.
+        if jax.process_count() == 1 or not is_collective_failure(exc):
             raise
         raise peer_failure(exc, f"at step {step + 1}", cfg.run_dir) from None
     finally:
