@@ -172,6 +172,20 @@ def _stage_seconds(results: list[dict[str, Any]]) -> dict[str, float]:
     return total
 
 
+def problem_extras(store: RunStore, problem_id: str, result: dict[str, Any],
+                   config: PipelineConfig) -> dict[str, Any]:
+    """A finished problem's sample order and its n@k, which the summary needs beside its result."""
+    sample_ids = store.sample_candidate_ids(problem_id)
+    clusters = store.get_blob(problem_id, "clusters") or {}
+    scores = store.get_blob(problem_id, "scores") or {}
+    # n@k at powers of ten below the number of samples K, and at K itself ("n@pool").
+    ks = [k for k in (10, 100, 1000, 10_000, 100_000) if k < len(sample_ids)]
+    per_k = {f"{config.k}@{k}": n_at_k(result, sample_ids, clusters, scores, config, k) for k in ks}
+    if sample_ids:
+        per_k[f"{config.k}@pool"] = n_at_k(result, sample_ids, clusters, scores, config, len(sample_ids))
+    return {"sample_ids": sample_ids, "n_at_k": per_k}
+
+
 # What a stored run can change without running any program again: only scoring and selection.
 RESCORABLE = {"scorer", "selection"}
 
@@ -207,15 +221,7 @@ def evaluate(problems: Sequence[Problem], source: CandidateSource, run_dir: Path
     for position, problem in enumerate(problems):
         store.add_problem(problem.id, problem.identity(), problem.name, position)
         result = pipeline.run_problem(problem, source)
-        sample_ids = store.sample_candidate_ids(problem.id)
-        clusters = store.get_blob(problem.id, "clusters") or {}
-        scores = store.get_blob(problem.id, "scores") or {}
-        # n@k at powers of ten below the number of samples K, and at K itself ("n@pool").
-        ks = [k for k in (10, 100, 1000, 10_000, 100_000) if k < len(sample_ids)]
-        per_k = {f"{config.k}@{k}": n_at_k(result, sample_ids, clusters, scores, config, k) for k in ks}
-        if sample_ids:
-            per_k[f"{config.k}@pool"] = n_at_k(result, sample_ids, clusters, scores, config, len(sample_ids))
-        extras[problem.id] = {"sample_ids": sample_ids, "n_at_k": per_k}
+        extras[problem.id] = problem_extras(store, problem.id, result, config)
         results.append(result)
         if on_problem is not None:
             on_problem(result)

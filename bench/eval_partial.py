@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.evaluate import n_at_k, summarize  # noqa: E402
+from agent.evaluate import problem_extras, summarize  # noqa: E402
 from agent.pipeline import PipelineConfig  # noqa: E402
 from agent.store import RunStore  # noqa: E402
 
@@ -32,12 +32,7 @@ def main() -> int:
         result = store.problem_result(pid)
         if result is None:
             continue
-        sample_ids = store.sample_candidate_ids(pid)
-        clusters = store.get_blob(pid, "clusters") or {}
-        scores = store.get_blob(pid, "scores") or {}
-        per_k = {f"{config.k}@pool": n_at_k(result, sample_ids, clusters, scores, config, len(sample_ids))} \
-            if sample_ids else {}
-        extras[pid] = {"sample_ids": sample_ids, "n_at_k": per_k}
+        extras[pid] = problem_extras(store, pid, result, config)
         results.append(result)
         wall += sum(float(st.get("seconds") or 0.0) for st in result.get("stages", {}).values())
     summary = summarize(results, extras, config, wall)

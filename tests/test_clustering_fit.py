@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import pytest
 
@@ -12,22 +10,10 @@ from clustering import (BehaviourClustering, ClusterCandidate, ClusteringError, 
                         model_inputs)
 from clustering.model_generators import ModelGeneratorConfig
 from clustering.signatures import run_outcome
-from sandbox import RunResult, RunSpec, SandboxError, Status, open_backend
+from sandbox import RunResult, RunSpec, Status
 from sandbox.backend import Backend
 from sandbox.checkers.spec import CheckerSpec
 from sandbox.compiler import CompileCache
-
-
-@pytest.fixture(scope="module")
-def backend():
-    name = os.environ.get("CPAGENT_TEST_BACKEND", "native")
-    try:
-        b = open_backend(name, insecure=name == "unsafe")
-    except SandboxError as exc:
-        print(f"{name} backend unavailable ({exc.message}); testing on the unsafe backend", file=sys.stderr)
-        b = open_backend("unsafe", insecure=True)
-    yield b
-    b.close()
 
 
 @pytest.fixture(scope="module")
