@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from clustering.constraints import (Bound, Expr, _first_mention, _input_section, _prepare, alphabet_hint, parse_bounds,
                                     quoted_characters)
-from clustering.promises import holds, parse_promises, rows_distinct
+from clustering.promises import VALUE_PROMISES, holds, parse_promises, rows_distinct, value_holds
 from clustering.structure import (Array, Choice, CountedArray, Item, Observations, Repeat, Scalars, Structure,
                                   Text, length_vars, parse)
 
@@ -324,7 +324,17 @@ def _with_promises(structure: Structure, samples: Sequence[str], statement: str,
     by_name = {domains[n].statement_name: n for n in names if domains[n].statement_name}
     out = dict(domains)
     rows = repeat_rows(structure, samples)
+    observed = Observations()
+    for text in samples:
+        parse(structure, text, observed)
     for promise in promises:
+        if promise.kind in VALUE_PROMISES:  # "n is prime": the variable the sentence names, scalar or sequence
+            for name, dom in out.items():
+                values = observed.values.get(name, [])
+                if (dom.kind == "int" and dom.statement_name in promise.names and promise.kind not in dom.promises
+                        and values and all(value_holds(promise.kind, v) for v in values)):
+                    out[name] = replace(dom, promises=dom.promises + (promise.kind,))
+            continue
         targets = [by_name[x] for x in promise.names if x in by_name]
         if promise.kind == "distinct":
             # "each pair is described exactly once", "no two points coincide": rows of n lines, not values.

@@ -16,13 +16,20 @@ from dataclasses import dataclass
 
 from clustering.data import GeneratedInput
 from clustering.domains import Domain, repeat_rows, sequences
-from clustering.promises import holds, rows_distinct
-from clustering.structure import Array, Choice, CountedArray, Item, Repeat, Scalars, Structure, Text, parse
+from clustering.promises import VALUE_PROMISES, holds, keep_value, rows_distinct, value_holds
+from clustering.structure import (Array, Choice, CountedArray, Item, Observations, Repeat, Scalars, Structure, Text,
+                                  parse)
 
 # Modes of whole-input generation, cycled so every round sees a mix. "extreme" (each value at or
 # next to a bound) comes often: overflow and off-by-one bugs need several values at once there.
-RANDOM_MODES = ("random", "small-values", "mixed", "log-values", "extreme", "mixed")
+RANDOM_MODES = ("random", "small-values", "mixed", "log-values", "extreme", "mixed", "pool", "medium")
 BOUNDARY_MODES = ("min", "max-values", "extreme", "equal", "sorted", "extreme", "reversed", "max-size")
+# "pool": values repeat and relate across the whole input (ties, a value equal to another variable or to
+# the sum or difference of two earlier ones, a name given twice, rows of one character): the
+# coincidences near misses mishandle, which independent draws almost never make. "medium": counts
+# up to `medium_cap`, beyond the fixed-size arrays some programs declare, still fast to run.
+POOL_REUSE = 0.55  # share of draws that repeat an earlier value of the input
+POOL_RELATE = 0.2  # share of draws that are the sum or difference of two earlier values
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,7 @@ class GeneratorConfig:
     size_cap: int = 8
     text_cap: int = 12
     size_test_cap: int = 2000  # counts in a "max-size" input (still bounded by the statement)
+    medium_cap: int = 40  # counts in a "medium" input (still bounded by the statement)
     size_tests: bool = False
 
 
@@ -45,6 +53,13 @@ class StructureGenerator:
         self.public = [p for p in public_inputs if parse(structure, p) is not None]
         self.config = config
         self.by_statement = {d.statement_name: d for d in domains.values() if d.statement_name}
+        self._drawn: list[float] = []  # this input's numbers so far ("pool" mode)
+        self._words: list[str] = []  # this input's words so far ("pool" mode)
+        self._char = ""  # this input's one character ("equal" mode)
+        self._value_promises = {n: [k for k in d.promises if k in VALUE_PROMISES] for n, d in domains.items()
+                                if any(k in VALUE_PROMISES for k in d.promises)}
+        # Words no earlier integer sizes: a mutation may insert or delete a character.
+        self._free_texts = {it.name for it in self._all_items(structure.items) if isinstance(it, Text) and not it.length}
 
     # -- values --------------------------------------------------------------------------
     def _env_set(self, env: dict[str, float], name: str, value: float) -> None:
@@ -54,12 +69,42 @@ class StructureGenerator:
             env[dom.statement_name] = value
 
     def _number(self, dom: Domain, env: dict[str, float], mode: str, rng: random.Random) -> float:
+        value = self._draw(dom, env, mode, rng)
+        kinds = [k for k in dom.promises if k in VALUE_PROMISES]
+        if kinds and dom.kind == "int":  # "n is prime", "an even n": the nearest value that keeps it
+            lo, hi = dom.range(env, self.by_statement)
+            value = keep_value(kinds, int(value), math.ceil(lo), math.floor(hi))
+        if mode == "pool":
+            self._drawn.append(value)
+        return value
+
+    def _pooled(self, lo: float, hi: float, integral: bool, rng: random.Random) -> float | None:
+        """An earlier value of this input, or the sum or difference of two, within [lo, hi] (None: a fresh draw)."""
+        r = rng.random()
+        if r < POOL_REUSE:
+            fits = [v for v in self._drawn if lo <= v <= hi and (not integral or v == int(v))]
+            return rng.choice(fits) if fits else None
+        if r < POOL_REUSE + POOL_RELATE and len(self._drawn) >= 2:
+            a, b = rng.sample(self._drawn, 2)
+            fits = [v for v in (a + b, abs(a - b)) if lo <= v <= hi and (not integral or v == int(v))]
+            return rng.choice(fits) if fits else None
+        return None
+
+    def _draw(self, dom: Domain, env: dict[str, float], mode: str, rng: random.Random) -> float:
         lo, hi = dom.range(env, self.by_statement)
         if dom.kind == "int":
             lo, hi = math.ceil(lo), math.floor(hi)
             if hi < lo:
                 hi = lo
+        if mode == "pool" and not dom.sizes:
+            pooled = self._pooled(lo, hi, dom.kind == "int", rng)
+            if pooled is not None:
+                return pooled
+            mode = rng.choice(("random", "small-values", "log-values"))
         if dom.sizes:
+            if mode == "medium" and dom.kind == "int":
+                top = max(lo, min(hi, self.config.medium_cap))
+                return rng.randint(int(min(top, max(lo, self.config.size_cap + 1))), int(top))
             cap = self.config.size_test_cap if mode == "max-size" else self.config.size_cap
             top = max(lo, min(hi, lo + cap if lo > 0 else cap))
             if mode == "min":
@@ -94,6 +139,34 @@ class StructureGenerator:
         return f"{value:.{dom.decimals or 2}f}"
 
     def _word(self, dom: Domain, rng: random.Random, length: int | None, mode: str) -> str:
+        if mode != "pool":
+            return self._fresh_word(dom, rng, length, mode)
+        same = [w for w in self._words if self._fits_word(dom, w, length)]
+        if same and rng.random() < POOL_REUSE:
+            return rng.choice(same)  # a name given twice, a row repeated
+        if dom.kind != "word" and rng.random() < 0.5:
+            word = self._fresh_word(dom, rng, length, "equal")  # a row of one character
+        else:
+            word = self._fresh_word(dom, rng, length, "random")
+        self._words.append(word)
+        return word
+
+    @staticmethod
+    def _fits_word(dom: Domain, word: str, length: int | None) -> bool:
+        """Whether a word drawn for another variable of this input may stand here too."""
+        if length is not None and len(word) != length:
+            return False
+        if dom.pattern:
+            return len(word) == len(dom.pattern) and all(c in col for c, col in zip(word, dom.pattern))
+        if (dom.kind == "word" or dom.names) and dom.words:
+            return word in dom.words
+        return dom.len_lo <= len(word) <= dom.len_hi and set(word) <= set(dom.alphabet or "ab")
+
+    def _fresh_word(self, dom: Domain, rng: random.Random, length: int | None, mode: str) -> str:
+        if mode == "equal":  # one character throughout the input: a board all black, "aaaa"
+            word = self._one_character(dom, rng, length)
+            if word:
+                return word
         if dom.kind == "word" and dom.pattern and length is None and rng.random() < 0.5:
             return "".join(rng.choice(column) for column in dom.pattern)  # a new card "KD" from "QH", "8D", "AS"
         if (dom.kind == "word" or dom.names) and dom.words and length is None:
@@ -102,11 +175,10 @@ class StructureGenerator:
             return "".join(rng.choice(column) for column in dom.pattern)
         if length is None:
             top = max(dom.len_lo, min(dom.len_hi, self.config.text_cap))
-            length = {"min": dom.len_lo, "max-size": min(dom.len_hi, self.config.size_test_cap)}.get(
-                mode, rng.randint(dom.len_lo, top))
+            length = {"min": dom.len_lo, "max-size": min(dom.len_hi, self.config.size_test_cap),
+                      "medium": rng.randint(min(top, dom.len_hi), max(top, min(dom.len_hi, self.config.medium_cap)))
+                      }.get(mode, rng.randint(dom.len_lo, top))
         alphabet = dom.alphabet or "ab"
-        if mode == "equal":
-            return rng.choice(alphabet) * length
         if mode == "small-values":
             alphabet = alphabet[:2]
         word = "".join(rng.choice(alphabet) for _ in range(length))
@@ -115,6 +187,25 @@ class StructureGenerator:
         if mode == "reversed":
             return "".join(sorted(word, reverse=True))
         return word
+
+    def _one_character(self, dom: Domain, rng: random.Random, length: int | None) -> str:
+        """The input's one character repeated, where this variable allows it at every position ("" if not)."""
+        if dom.kind == "word" and dom.words and not dom.pattern:
+            return ""  # categorical words ("alloc", "captain") are taken as seen
+        if dom.pattern:
+            if length is not None and length != len(dom.pattern):
+                return ""
+            common = set.intersection(*(set(col) for col in dom.pattern)) if dom.pattern else set()
+            length = len(dom.pattern)
+        else:
+            common = set(dom.alphabet or "ab")
+            if length is None:
+                length = rng.randint(dom.len_lo, max(dom.len_lo, min(dom.len_hi, self.config.text_cap)))
+        if not common or length < 1:
+            return ""
+        if self._char not in common:
+            self._char = rng.choice(sorted(common))
+        return self._char * length
 
     def _sequence(self, dom: Domain, n: int, env: dict[str, float], mode: str, rng: random.Random) -> list[str]:
         if dom.kind == "word":
@@ -245,6 +336,7 @@ class StructureGenerator:
 
     def generate(self, mode: str, rng: random.Random) -> GeneratedInput | None:
         for _ in range(5):
+            self._drawn, self._words, self._char = [], [], ""
             text = "\n".join(self._items(self.structure.items, {}, mode, rng)) + "\n"
             if self.keeps_promises(text):
                 origin = "boundary" if mode in BOUNDARY_MODES else "random"
@@ -259,6 +351,13 @@ class StructureGenerator:
         """Whether every sequence of `text` keeps what the statement promises of it (distinct, sorted, ...)."""
         if not any(d.promises for d in self.domains.values()):
             return True
+        if self._value_promises:
+            observed = Observations()
+            if parse(self.structure, text, observed) is None:
+                return False
+            for name, kinds in self._value_promises.items():
+                if not all(value_holds(k, v) for k in kinds for v in observed.values.get(name, [])):
+                    return False
         for tokens, instances in repeat_rows(self.structure, [text]).items():
             if any("distinct-rows" in self.domains[t].promises for t in tokens):
                 if not all(rows_distinct(rows) for rows in instances):
@@ -294,7 +393,8 @@ class StructureGenerator:
                     # A tree's edges stay as they are: changing one would rarely leave a tree.
                     out.extend(g for g in got if not (tree and g[1] is rep[0] and g[2] in (0, 1)))
 
-    def _mutate_token(self, dom: Domain, token: str, rng: random.Random, env: dict[str, float]) -> str:
+    def _mutate_token(self, dom: Domain, token: str, rng: random.Random, env: dict[str, float],
+                      free_length: bool = False) -> str:
         if dom.kind == "int":
             lo, hi = dom.range(env, self.by_statement)  # statement bounds (relative ones under this input), else the samples'
             value = min(max(int(token) + rng.choice((-1, 1)), math.ceil(lo)), math.floor(hi))
@@ -313,9 +413,16 @@ class StructureGenerator:
             i = rng.randrange(len(chars))
             chars[i] = rng.choice(dom.pattern[i])
             return "".join(chars)
-        op = rng.choice(("change", "swap", "flip"))
+        ops = ["change", "swap", "flip"]
+        if free_length and dom.kind == "text":  # a word no count sizes may grow or shrink within its bounds
+            ops += ["insert"] * (len(chars) < dom.len_hi) + ["delete"] * (len(chars) > max(dom.len_lo, 1))
+        op = rng.choice(ops)
         i = rng.randrange(len(chars))
-        if op == "swap" and len(chars) >= 2:
+        if op == "insert":
+            chars.insert(i, rng.choice(dom.alphabet or chars))
+        elif op == "delete":
+            del chars[i]
+        elif op == "swap" and len(chars) >= 2:
             j = rng.randrange(len(chars))
             chars[i], chars[j] = chars[j], chars[i]
         elif op == "flip" and set(dom.alphabet) <= set("01"):
@@ -341,7 +448,8 @@ class StructureGenerator:
                 container[a], container[b] = container[b], container[a]
             else:
                 old = container[j]
-                container[j] = self._mutate_token(self.domains[name], container[j], rng, self._env_of(values))
+                container[j] = self._mutate_token(self.domains[name], container[j], rng, self._env_of(values),
+                                                  name in self._free_texts)
                 if self._breaks_differs(name, container, j):
                     container[j] = old
         text = render(self.structure, values)

@@ -70,6 +70,8 @@ def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repe
             return texts + [Scalars((Token(f"s{namer.counts.get('s', 0)}", kinds[0]),))]
         if texts:
             return [Scalars((Token(f"s{namer.counts.get('s', 0)}", kinds[0]),))] + texts
+        if _binary_word(toks[0]):  # "1010100": a string of 0s and 1s, read as a number it would lose its width
+            return [Text(namer.copy()("w")), Scalars((Token(f"s{namer.counts.get('s', 0)}", kinds[0]),))]
     same = len(set(kinds)) == 1
     arrays: list[Item] = []
     if not first and same and (len(toks) >= 2 or kinds[0] != "word"):
@@ -90,6 +92,17 @@ def _line_options(toks: list[str], env: Env, namer: _Namer, first: bool, in_repe
     if len(toks) >= 3:
         return arrays[:1] + counted + [scalars] + arrays[1:] + late
     return arrays[:1] + [scalars] + counted + arrays[1:] + late
+
+
+def _one_word(toks: list[str], length: Length) -> bool:
+    """A line of one word (a name): what a count of 1 may still count as a list of lines."""
+    return not length.offset and len(toks) == 1 and token_kind(toks[0]) == "word"
+
+
+def _binary_word(token: str) -> bool:
+    """A digit token that is a word of 0s and 1s rather than a number: at least four digits, only 0 and 1,
+    and not a round number (`1000` is a bound more often than a bit string)."""
+    return len(token) >= 4 and set(token) <= {"0", "1"} and not re.fullmatch(r"10*", token)
 
 
 def _commit(item: Item, namer: _Namer) -> None:
@@ -138,14 +151,19 @@ def _choice(block: list[list[str]], namer: _Namer) -> "Choice | None":
 
 def _options(lines: list[list[str]], i: int, env: Env, namer: _Namer, first: bool,
              in_repeat: bool = False, arrays_first: bool = False, matrix: bool = False,
-             used: frozenset[Length] = frozenset()) -> list[tuple[Item, int]]:
-    """Every reading of the input at line i as (item, next line), most likely first."""
+             used: frozenset[Length] = frozenset(), single: bool = False) -> list[tuple[Item, int]]:
+    """Every reading of the input at line i as (item, next line), most likely first.
+
+    `single`: the statement speaks of "n lines", so a count of 1 may still count lines of one word (a
+    sample with one name); without it one line after a 1 is read as a plain line.
+    """
     out: list[tuple[Item, int]] = []
     repeats_late: list[tuple[Item, int]] = []
     if not first:
-        for length in [x for off in (0, -1) for x in _lengths_any(env, off)]:
+        least = 1 if single else 2
+        for length in [x for off in (0, -1) for x in _lengths_any(env, off, least)]:
             count = length.value({n: v for n, v, _, _ in env})
-            if count < 2 or i + count > len(lines):
+            if count < least or i + count > len(lines) or (count == 1 and not _one_word(lines[i], length)):
                 continue
             block = lines[i:i + count]
             kinds = {tuple(_relaxed_kind(t) for t in toks) for toks in block}
@@ -184,8 +202,8 @@ def _representative(block: list[list[str]]) -> list[str]:
     return block[0]
 
 
-def _lengths_any(env: Env, off: int) -> list[Length]:
-    return [Length(name, off) for name, value in _ordered(env) if value + off >= 2]
+def _lengths_any(env: Env, off: int, least: int = 2) -> list[Length]:
+    return [Length(name, off) for name, value in _ordered(env) if value + off >= least]
 
 
 def _with_env(item: Item, toks: list[str], env: Env, line: int) -> Env:
@@ -199,7 +217,8 @@ class _Search:
     """Depth-first search over readings of one sample, pruned by parsing every sample's prefix."""
 
     def __init__(self, lines: list[list[str]], others: list[list[list[str]]], budget: int = 400,
-                 arrays_first: bool = False, matrix: bool = False) -> None:
+                 arrays_first: bool = False, matrix: bool = False, single: bool = False) -> None:
+        self.single = single
         self.arrays_first = arrays_first
         self.matrix = matrix
         self.lines = lines
@@ -218,8 +237,7 @@ class _Search:
             return Structure(items) if self._prefix_ok(items, True) else None
         used = frozenset(it.length for it in items if isinstance(it, Array))
         for item, nxt in _options(self.lines, i, env, namer, first=(i == 0), arrays_first=self.arrays_first,
-                                  matrix=self.matrix,
-                                  used=used):
+                                  matrix=self.matrix, used=used, single=self.single):
             self.budget -= 1
             if self.budget < 0:
                 return None
@@ -279,6 +297,12 @@ def speaks_of_matrix(statement: str) -> bool:
     return re.search(r"\b(?:matrix|matrices|table|grid)\b", _input_part(statement).lower()) is not None
 
 
+def speaks_of_lines(statement: str) -> bool:
+    """Whether the Input section counts lines by a variable ("then follow n lines", "each of the next m
+    lines"): a sample whose count is 1 then still holds a list of one line."""
+    return re.search(r"\b[a-z](?:_\w+)?\s+(?:more\s+)?lines\b", _input_part(statement)) is not None
+
+
 def _input_part(statement: str) -> str:
     m = re.search(r"(?m)^\s*(?:#+\s*)?Input\s*:?\s*$", statement)
     rest = statement[m.end():] if m else statement
@@ -305,7 +329,7 @@ def infer_structure(samples: Sequence[str], statement: str = "") -> Structure | 
     for k in order:
         others = [parsed[j] for j in order if j != k]
         found = _Search(parsed[k], others, arrays_first=minus_one_arrays(statement),
-                        matrix=speaks_of_matrix(statement)).run((), 0, [], _Namer())
+                        matrix=speaks_of_matrix(statement), single=speaks_of_lines(statement)).run((), 0, [], _Namer())
         if found is not None:
             return found
     return None

@@ -32,11 +32,20 @@ _CHAIN = re.compile(r"([A-Za-z])_?(?:1|i)\s*([<≤])\s*\1_?(?:2|i\s*\+\s*1)\s*[<
 _NAME = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z])(?:_?(?:[ij0-9]|\{?[a-z0-9]\}?))?(?![A-Za-z0-9])")
 
 
+# Promises about each value of a named variable ("n is prime", "an even integer n"): unlike the
+# sequence promises they are read only where the sentence names the variable.
+VALUE_PROMISES = ("prime", "even", "odd")
+_PRIME = (re.compile(r"\b([a-z])(?:_[a-z0-9])? is (?:a |an )?prime\b"),
+          re.compile(r"\bprime (?:number|integer) ([a-z])\b"))
+_PARITY = (re.compile(r"\b([a-z])(?:_[a-z0-9])? is (?:an? )?(even|odd)\b"),
+           re.compile(r"\b(even|odd) (?:positive |non-negative )?(?:integer|number) ([a-z])\b"))
+
+
 @dataclass(frozen=True)
 class Promise:
     """One promise and the statement names it speaks of (empty: names not told, any sequence)."""
 
-    kind: str  # distinct | permutation | increasing | nondecreasing | decreasing | nonincreasing
+    kind: str  # distinct | permutation | increasing | nondecreasing | decreasing | nonincreasing | prime | even | odd
     names: tuple[str, ...] = ()
     rows: bool = False  # the sentence speaks of pairs, points, edges...: whole lines differ, not values
 
@@ -68,6 +77,7 @@ def parse_promises(statement: str) -> list[Promise]:
             out.append(Promise("permutation", names))
         if _DISTINCT.search(low):
             out.append(Promise("distinct", names, bool(_ROWS.search(low))))
+        out.extend(_value_promises(low))
         m = _CHAIN.search(sentence)
         if m:
             out.append(Promise("increasing" if m.group(2) == "<" else "nondecreasing", (m.group(1).lower(),)))
@@ -82,6 +92,66 @@ def parse_promises(statement: str) -> list[Promise]:
     return out
 
 
+def _value_promises(low: str) -> list[Promise]:
+    """"n is prime", "a prime number p", "n is even", "a single odd integer n" in one lower-cased sentence."""
+    out = []
+    for pattern in _PRIME:
+        out.extend(Promise("prime", (m.group(1),)) for m in pattern.finditer(low))
+    for m in _PARITY[0].finditer(low):
+        out.append(Promise(m.group(2), (m.group(1),)))
+    for m in _PARITY[1].finditer(low):
+        out.append(Promise(m.group(1), (m.group(2),)))
+    return out
+
+
+def is_prime(n: int) -> bool:
+    """Deterministic Miller-Rabin for n < 3.3e24 (every bound a statement gives)."""
+    if n < 2:
+        return False
+    small = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
+    for p in small:
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in small:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def value_holds(kind: str, token: str) -> bool:
+    """Whether one value keeps a value promise (prime, even, odd); any other kind is not about values."""
+    if kind not in VALUE_PROMISES:
+        return True
+    try:
+        n = int(token)
+    except ValueError:
+        return False
+    if kind == "prime":
+        return is_prime(n)
+    return n % 2 == (0 if kind == "even" else 1)
+
+
+def keep_value(kinds: Sequence[str], value: int, lo: int, hi: int) -> int:
+    """The value nearest `value` within [lo, hi] that keeps every value promise (`value` if none does)."""
+    if all(value_holds(k, str(value)) for k in kinds):
+        return value
+    for step in range(1, 2000):
+        for v in (value + step, value - step):
+            if lo <= v <= hi and all(value_holds(k, str(v)) for k in kinds):
+                return v
+    return value
+
+
 def rows_distinct(rows: Sequence[Sequence[str]]) -> bool:
     """No two rows alike, read as unordered tuples ("each pair is described once": 1 2 and 2 1 are one pair)."""
     keys = [tuple(sorted(r)) for r in rows]
@@ -90,6 +160,8 @@ def rows_distinct(rows: Sequence[Sequence[str]]) -> bool:
 
 def holds(kind: str, values: Sequence[str]) -> bool:
     """Whether one sequence of tokens keeps the promise."""
+    if kind in VALUE_PROMISES:
+        return all(value_holds(kind, v) for v in values)
     if kind == "distinct":
         return len(set(values)) == len(values)
     try:

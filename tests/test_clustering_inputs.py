@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
 from clustering import (GeneratorConfig, StructureGenerator, build_domains, generate_inputs, infer_structure,
                         parse, parse_bounds, render)
 from clustering.generators import raw_mutations
-from clustering.promises import parse_promises
+from clustering.promises import is_prime, parse_promises
 from clustering.structure import Choice, Repeat, split_lines
 
 
@@ -27,6 +28,8 @@ def describe(samples: list[str]) -> str:
     (["3 3\n0 7\n14 2\n4 6\n"], "s0:int s1:int / s0x(s2:int s3:int)"),
     (["3 2\n3 1 2 3\n1 5\n0\n"], "s0:int s1:int / s0x(k0 a0[k0]:int)"),
     (["3\n2\n1 2\n3\n1 2 3\n1\n5\n"], "t0:int / t0x(s0:int / a0[s0]:int)"),
+    (["1010100\n0100101\n"], "w0:text[?] / w1:text[?]"),  # bit strings, not numbers
+    (["1000\n"], "s0:int"),  # a round number stays a number
 ])
 def test_structure_inference(samples, expected):
     assert describe(samples) == expected
@@ -165,8 +168,11 @@ def test_size_cap_keeps_inputs_small_unless_size_tests():
     samples = ["3\n1 2 3\n"]
     structure = infer_structure(samples)
     domains = build_domains(structure, samples, statement)
-    small = generate_inputs(StructureGenerator(structure, domains, samples, GeneratorConfig(size_cap=5)), 40, 0)
-    assert max(int(split_lines(i.text)[0][0]) for i in small) <= 6
+    small = generate_inputs(StructureGenerator(structure, domains, samples, GeneratorConfig(size_cap=5, medium_cap=20)),
+                            60, 0)
+    assert max(int(split_lines(i.text)[0][0]) for i in small if i.detail != "medium") <= 6
+    medium = [int(split_lines(i.text)[0][0]) for i in small if i.detail == "medium"]
+    assert medium and max(medium) <= 20 and min(medium) > 6  # "medium" inputs outgrow small fixed arrays
     big = generate_inputs(StructureGenerator(structure, domains, samples,
                                              GeneratorConfig(size_tests=True, size_test_cap=500)), 40, 0)
     assert max(int(split_lines(i.text)[0][0]) for i in big) == 501
@@ -304,3 +310,72 @@ def test_short_codes_combine_the_characters_seen_at_each_position():
              for w in split_lines(i.text)[1]}
     assert words - {"QH", "9S", "8D", "6D", "7H", "AS"}, "new cards such as QD or 9H"
     assert all(len(w) == 2 and w[0] in "QA9876" and w[1] in "HSD" for w in words)
+
+
+def test_a_count_of_one_still_counts_lines_when_the_statement_says_n_lines():
+    statement = ("Input\n\nThe first line contains n (1 ≤ n ≤ 100). Then follow n lines, each holding the name "
+                 "of a team.\n\nOutput\n")
+    assert infer_structure(["1\nABC\n"], statement).describe() == "s0:int / s0x(w0:text[?])"
+    assert infer_structure(["1\nABC\n"]).describe() == "s0:int / w0:text[?]"  # nothing says the 1 counts lines
+    structure = infer_structure(["1\nABC\n"], statement)
+    domains = build_domains(structure, ["1\nABC\n"], statement)
+    for item in generate_inputs(StructureGenerator(structure, domains, ["1\nABC\n"]), 30, seed=0):
+        lines = split_lines(item.text)
+        assert len(lines) == int(lines[0][0]) + 1, item.text
+
+
+def test_pool_inputs_repeat_and_relate_values_within_bounds():
+    statement = "Input\n\nn (1 ≤ n ≤ 10), then n integers a_i (1 ≤ a_i ≤ 10^9).\n\nOutput\n"
+    samples = ["3\n5 17 2\n"]
+    structure = infer_structure(samples, statement)
+    gen = StructureGenerator(structure, build_domains(structure, samples, statement), samples)
+    rng = random.Random(0)
+    inputs = [gen.generate("pool", rng) for _ in range(30)]
+    values = [list(map(int, split_lines(i.text)[1])) for i in inputs if i is not None]
+    assert all(1 <= v <= 10**9 for vs in values for v in vs)
+    assert sum(len(set(vs)) < len(vs) for vs in values) >= 10  # ties, which independent draws of 10^9 never make
+    assert any(a + b in vs for vs in values for i, a in enumerate(vs) for b in vs[i + 1:])  # one is the sum of two
+
+
+def test_equal_inputs_use_one_character_throughout():
+    samples = ["WWWBWWBW\nBBBBBBBB\nWWWBWWBW\nWWWBWWBW\nWWWBWWBW\nWWWBWWBW\nWWWBWWBW\nWWWBWWBW\n"]
+    structure = infer_structure(samples)
+    gen = StructureGenerator(structure, build_domains(structure, samples, ""), samples)
+    rng = random.Random(3)
+    for _ in range(5):
+        item = gen.generate("equal", rng)
+        assert item is not None and len(set(item.text.replace("\n", ""))) == 1, item.text
+
+
+def test_free_words_may_grow_and_shrink_but_sized_words_keep_their_length():
+    samples = ["ahhellllloou\n", "hlelo\n"]
+    structure = infer_structure(samples)
+    gen = StructureGenerator(structure, build_domains(structure, samples, ""), samples)
+    rng = random.Random(0)
+    lengths = {len(m.text.strip()) for m in (gen.mutate(rng) for _ in range(80)) if m is not None}
+    assert lengths - {5, 12} and all(5 <= n <= 12 for n in lengths)
+    samples = ["2 3\n.#.\n##.\n"]
+    structure = infer_structure(samples)
+    gen = StructureGenerator(structure, build_domains(structure, samples, ""), samples)
+    for m in (gen.mutate(rng) for _ in range(40)):
+        if m is not None:
+            assert all(len(row[0]) == 3 for row in split_lines(m.text)[1:]), m.text
+
+
+def test_value_promises_prime_and_parity_are_kept():
+    statement = ("Input\n\nThe only line contains n and m (2 ≤ n < m ≤ 50). It is guaranteed that n is prime. "
+                 "The second line holds an even integer k (2 ≤ k ≤ 100).\n\nOutput\n")
+    kinds = {(p.kind, p.names) for p in parse_promises(statement)}
+    assert {("prime", ("n",)), ("even", ("k",))} <= kinds
+    samples = ["3 5\n4\n", "7 11\n10\n"]
+    structure = infer_structure(samples, statement)
+    domains = build_domains(structure, samples, statement)
+    assert "prime" in domains["s0"].promises and "even" in domains["s2"].promises
+    gen = StructureGenerator(structure, domains, samples)
+    inputs = generate_inputs(gen, 40, seed=0)
+    assert len(inputs) >= 30
+    for item in inputs:
+        (n, m), (k,) = split_lines(item.text)
+        assert is_prime(int(n)) and int(k) % 2 == 0 and 2 <= int(n) < int(m) <= 50, item.text
+    # A sample that breaks the promise means we misread it: left out.
+    assert "prime" not in build_domains(structure, ["4 5\n4\n"], statement)["s0"].promises
