@@ -125,6 +125,15 @@ def _input_section(statement: str) -> str:
     return rest[: end.start()] if end else rest
 
 
+def _closed(chain: list[list[str] | str]) -> list[list[str] | str]:
+    """A full chain `1 ≤ u_i, v_i ≤ n, u_i ≠ v_i` ends at its last bound: `u_i` after the comma starts the
+    next clause, not a second upper bound (which would leave both unused)."""
+    last = chain[-1]
+    if len(chain) >= 5 and isinstance(last, list) and len(last) > 1:
+        return chain[:-1] + [last[:1]]
+    return chain
+
+
 def parse_bounds(statement: str) -> dict[str, Bound]:
     """Every bounded name in the Input section, in order of first appearance."""
     text = _prepare(_input_section(statement))
@@ -159,10 +168,10 @@ def parse_bounds(statement: str) -> dict[str, Bound]:
             continue
         else:
             if len(lists) >= 3:
-                chains.append(lists)
+                chains.append(_closed(lists))
             lists, current = [], []
     if len(lists) >= 3:
-        chains.append(lists)
+        chains.append(_closed(lists))
     bounds: dict[str, Bound] = {}
     order = 0
     for chain in chains:
@@ -228,6 +237,12 @@ def parse_bounds(statement: str) -> dict[str, Bound]:
     if m and "*range" not in bounds:
         lo = {"positive": 1.0, "natural": 1.0}.get(m.group(1) or "", 0.0)
         bounds["*range"] = Bound("*range", (Expr(None, lo),), (Expr(None, _number(m.group(2))),), order=10**9)
+    # A name other bounds refer to but no formula bounds ("integers n and m ([image])", then "1 ≤ u_i ≤ n")
+    # still takes its place among the names, so `u_i ≤ n` can follow the n of each input.
+    referred = {e.var for b in bounds.values() for e in b.los + b.his if e.var}
+    for name in sorted(referred - set(bounds)):
+        if re.fullmatch(r"[A-Za-z]", name) and name not in _INDEX_NAMES and _first_mention(text, name, 0) < 10**9:
+            bounds[name] = Bound(name, order=10**8)
     # Names are matched to variables in the order the text introduces them ("n, m and k").
     for key, b in list(bounds.items()):
         bounds[key] = Bound(key, b.los, b.his, b.indexed, b.length, _first_mention(text, key.strip("|"), b.order),

@@ -58,6 +58,8 @@ class StructureGenerator:
         self._char = ""  # this input's one character ("equal" mode)
         self._value_promises = {n: [k for k in d.promises if k in VALUE_PROMISES] for n, d in domains.items()
                                 if any(k in VALUE_PROMISES for k in d.promises)}
+        # Mutations keep the relative bounds (`u_i <= n`) unless a sample breaks one (then it is misread).
+        self._bounds_hold = all(self._within_bounds(structure.items, parse(structure, p), {}) for p in self.public)
         # Words no earlier integer sizes: a mutation may insert or delete a character.
         self._free_texts = {it.name for it in self._all_items(structure.items) if isinstance(it, Text) and not it.length}
 
@@ -452,10 +454,45 @@ class StructureGenerator:
                                                   name in self._free_texts)
                 if self._breaks_differs(name, container, j):
                     container[j] = old
+        if self._bounds_hold and not self._within_bounds(self.structure.items, values, {}):
+            return None  # n - 1 under a pair that must stay <= n: the pair no longer fits
         text = render(self.structure, values)
         if not self.keeps_promises(text):
             return None
         return GeneratedInput(text, "mutation", f"{changes} change(s)")
+
+    def _within_bounds(self, items: Sequence[Item], values: list, env: dict[str, float]) -> bool:
+        """Whether every number keeps the statement's bounds under the values before it (`u_i <= n`).
+
+        A mutation changes one value within its own bounds, but a later value may be bounded by it.
+        Only the statement's bounds count here; the samples' ranges are no promise.
+        """
+        for item, value in zip(items, values):
+            if isinstance(item, Scalars):
+                for t, token in zip(item.tokens, value):
+                    if not self._fits_bounds(t.name, token, env):
+                        return False
+                    if t.kind == "int":
+                        self._env_set(env, t.name, int(token))
+            elif isinstance(item, (Array, CountedArray)):
+                if not all(self._fits_bounds(item.name, token, env) for token in value):
+                    return False
+            elif isinstance(item, Repeat):
+                if not all(self._within_bounds(item.body, rep, dict(env)) for rep in value):
+                    return False
+        return True
+
+    def _fits_bounds(self, name: str, token: str, env: dict[str, float]) -> bool:
+        dom = self.domains.get(name)
+        if dom is None or dom.kind not in ("int", "float") or not (dom.los or dom.his):
+            return True
+        try:
+            value = float(token)
+        except ValueError:
+            return True
+        los = [v for e in dom.los if (v := e.evaluate(env)) is not None]
+        his = [v for e in dom.his if (v := e.evaluate(env)) is not None]
+        return all(value >= lo for lo in los) and all(value <= hi for hi in his)
 
     def _env_of(self, values: list) -> dict[str, float]:
         """Top-level integers of a parsed input by variable and statement name (for relative bounds)."""

@@ -379,3 +379,19 @@ def test_value_promises_prime_and_parity_are_kept():
         assert is_prime(int(n)) and int(k) % 2 == 0 and 2 <= int(n) < int(m) <= 50, item.text
     # A sample that breaks the promise means we misread it: left out.
     assert "prime" not in build_domains(structure, ["4 5\n4\n"], statement)["s0"].promises
+
+
+def test_a_name_bounded_only_in_an_image_still_bounds_the_pairs_that_refer_to_it():
+    # "integers n and m ([image])": no formula bounds n, but "1 ≤ u_i, v_i ≤ n, u_i ≠ v_i" refers to it.
+    statement = ("Input\n\nThe first line contains integers n and m ([image]). Next m lines each contain u_i and v_i "
+                 "(1 ≤ u_i, v_i ≤ n, u_i ≠ v_i).\n\nOutput\n")
+    bounds = parse_bounds(statement)
+    assert bounds["u"].his[0].var == "n" and bounds["v"].his[0].var == "n"
+    samples = ["3 3\n1 2\n2 3\n3 1\n", "4 2\n2 3\n4 1\n"]
+    structure = infer_structure(samples, statement)
+    domains = build_domains(structure, samples, statement)
+    assert domains["s0"].statement_name == "n"
+    for item in generate_inputs(StructureGenerator(structure, domains, samples), 40, seed=0):
+        lines = split_lines(item.text)
+        n = int(lines[0][0])
+        assert all(1 <= int(x) <= n for line in lines[1:] for x in line), item.text
