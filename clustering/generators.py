@@ -192,8 +192,8 @@ class StructureGenerator:
 
     def _one_character(self, dom: Domain, rng: random.Random, length: int | None) -> str:
         """The input's one character repeated, where this variable allows it at every position ("" if not)."""
-        if dom.kind == "word" and dom.words and not dom.pattern:
-            return ""  # categorical words ("alloc", "captain") are taken as seen
+        if (dom.kind == "word" or dom.names) and dom.words and not dom.pattern:
+            return ""  # categorical words ("alloc", "captain") and names ("May") are taken as seen
         if dom.pattern:
             if length is not None and length != len(dom.pattern):
                 return ""

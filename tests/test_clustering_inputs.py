@@ -395,3 +395,13 @@ def test_a_name_bounded_only_in_an_image_still_bounds_the_pairs_that_refer_to_it
         lines = split_lines(item.text)
         n = int(lines[0][0])
         assert all(1 <= int(x) <= n for line in lines[1:] for x in line), item.text
+
+
+def test_names_are_never_rewritten_as_one_character():
+    samples = ["November\n3\n", "May\n24\n"]
+    structure = infer_structure(samples)
+    gen = StructureGenerator(structure, build_domains(structure, samples, ""), samples)
+    rng = random.Random(0)
+    for mode in ("equal", "pool", "pool", "equal"):
+        item = gen.generate(mode, rng)
+        assert item is not None and split_lines(item.text)[0][0] in ("November", "May"), item.text
