@@ -40,6 +40,10 @@ class GeneratorConfig:
     text_cap: int = 12
     size_test_cap: int = 2000  # counts in a "max-size" input (still bounded by the statement)
     medium_cap: int = 40  # counts in a "medium" input (still bounded by the statement)
+    # "max-values" inputs put a count (a string's length) at the statement's bound when it is at most this:
+    # `char s[100]` for strings of up to 100 letters fails only there, and such inputs still run fast.
+    small_max_count: int = 100
+    small_max_length: int = 200
     size_tests: bool = False
 
 
@@ -113,6 +117,8 @@ class StructureGenerator:
                 return lo
             if mode == "max-size":
                 return top
+            if mode == "max-values" and hi <= self.config.small_max_count:
+                return hi  # a count at its bound when the bound is small: arrays declared one short overflow
             if mode == "extreme" and dom.kind == "int":  # n = 1 or 2 with values at their bounds: edge cases
                 return rng.choice((lo, min(lo + 1, top), top, rng.randint(int(lo), int(top))))
             if mode == "small-values" and dom.kind == "int":
@@ -178,6 +184,7 @@ class StructureGenerator:
         if length is None:
             top = max(dom.len_lo, min(dom.len_hi, self.config.text_cap))
             length = {"min": dom.len_lo, "max-size": min(dom.len_hi, self.config.size_test_cap),
+                      "max-values": dom.len_hi if dom.len_hi <= self.config.small_max_length else top,
                       "medium": rng.randint(min(top, dom.len_hi), max(top, min(dom.len_hi, self.config.medium_cap)))
                       }.get(mode, rng.randint(dom.len_lo, top))
         alphabet = dom.alphabet or "ab"

@@ -405,3 +405,21 @@ def test_names_are_never_rewritten_as_one_character():
     for mode in ("equal", "pool", "pool", "equal"):
         item = gen.generate(mode, rng)
         assert item is not None and split_lines(item.text)[0][0] in ("November", "May"), item.text
+
+
+def test_max_values_put_small_counts_and_lengths_at_their_bound():
+    statement = "Input\n\nn (1 ≤ n ≤ 100), then n integers a_i (1 ≤ a_i ≤ 10).\n\nOutput\n"
+    samples = ["3\n1 2 3\n"]
+    structure = infer_structure(samples, statement)
+    gen = StructureGenerator(structure, build_domains(structure, samples, statement), samples)
+    item = gen.generate("max-values", random.Random(0))
+    assert item is not None and split_lines(item.text)[0] == ["100"] and len(split_lines(item.text)[1]) == 100
+    statement = "Input\n\nA string s (1 ≤ |s| ≤ 100) of lowercase letters.\n\nOutput\n"
+    structure = infer_structure(["abc\n"], statement)
+    gen = StructureGenerator(structure, build_domains(structure, ["abc\n"], statement), ["abc\n"])
+    item = gen.generate("max-values", random.Random(0))
+    assert item is not None and len(item.text.strip()) == 100
+    statement = "Input\n\nn (1 ≤ n ≤ 100000), then n integers a_i (1 ≤ a_i ≤ 10).\n\nOutput\n"  # large: stays small
+    structure = infer_structure(samples, statement)
+    gen = StructureGenerator(structure, build_domains(structure, samples, statement), samples)
+    assert int(split_lines(gen.generate("max-values", random.Random(0)).text)[0][0]) <= 9
