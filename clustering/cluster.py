@@ -24,7 +24,7 @@ from clustering.data import (Cluster, ClusteringCost, ClusteringProblem, Cluster
 from clustering.domains import build_domains
 from clustering.errors import ClusteringError
 from clustering.execution import InputFiles, Limits, RunCounter, compile_program, program_output, run_matrix
-from clustering.generators import GeneratorConfig, StructureGenerator, generate_inputs, raw_mutations
+from clustering.generators import GeneratorConfig, StructureGenerator, generate_inputs, iterate_inputs, raw_mutations
 from clustering.model_generators import (ModelGeneratorConfig, PolicyLike, model_inputs, model_validator,
                                          validate_inputs)
 from clustering.signatures import group_by_signature, is_failure, run_outcome
@@ -143,6 +143,7 @@ class BehaviourClustering:
             stop = "no candidates"
         elif not runnable:
             stop = "no candidate compiled"
+        self._learner: StructureGenerator | None = None
         stream = self._input_stream(problem, given, backend, counter, notes)
         validator = self.validator
         if validator is None and self.ask_validator and self.policy is not None and runnable:
@@ -176,6 +177,7 @@ class BehaviourClustering:
                                        for b, ok in zip(batch, verdicts) if not ok)
                         batch = [b for b, ok in zip(batch, verdicts) if ok]
                 before = len(group_by_signature([tuple(rows[k]) for k in runnable]))
+                previous = {k: tuple(rows[k]) for k in runnable}
                 for item, column, reason in self._run_round(backend, [compiled[k] for k in runnable], batch,
                                                             limits, files, counter, problem, judge):
                     if reason:
@@ -184,6 +186,8 @@ class BehaviourClustering:
                     kept.append(item)
                     for k, outcome in zip(runnable, column):
                         rows[k].append(outcome or "IE")
+                    if self._learner is not None and _splits(previous, runnable, column):
+                        self._learner.learn(item.text)
                 after = len(group_by_signature([tuple(rows[k]) for k in runnable]))
                 if given is not None:
                     stop = "ran the given inputs"
@@ -292,7 +296,8 @@ class BehaviourClustering:
         else:
             domains = build_domains(structure, problem.public_inputs, problem.statement)
             gen = StructureGenerator(structure, domains, problem.public_inputs, self.generator)
-            generated = generate_inputs(gen, budget, self.seed, exclude)
+            self._learner = gen
+            generated = iterate_inputs(gen, budget, self.seed, exclude)
         # Interleave model inputs with structure inputs so every round sees both.
         rng = random.Random(self.seed)
         rng.shuffle(model)
@@ -334,6 +339,16 @@ class BehaviourClustering:
         if not hasattr(self, "result_"):
             raise ClusteringError("the clustering has not been fit", hint="call fit(candidates, problem) first")
         return self.result_.to_json()
+
+
+def _splits(previous: dict[str, tuple[str, ...]], programs: list[str], column: list[str | None]) -> bool:
+    """Whether an input's outcomes differ between programs that agreed on every input before the round."""
+    seen: dict[tuple[str, ...], str | None] = {}
+    for k, outcome in zip(programs, column):
+        sig = previous[k]
+        if seen.setdefault(sig, outcome) != outcome:
+            return True
+    return False
 
 
 def _take(stream: Iterator[GeneratedInput], n: int) -> Iterator[GeneratedInput]:

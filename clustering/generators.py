@@ -57,6 +57,7 @@ class StructureGenerator:
         self.public = [p for p in public_inputs if parse(structure, p) is not None]
         self.config = config
         self.by_statement = {d.statement_name: d for d in domains.values() if d.statement_name}
+        self.splitters: list[str] = []  # inputs that split programs (`learn`), bases for mutations
         self._drawn: list[float] = []  # this input's numbers so far ("pool" mode)
         self._words: list[str] = []  # this input's words so far ("pool" mode)
         self._char = ""  # this input's one character ("equal" mode)
@@ -440,10 +441,21 @@ class StructureGenerator:
             chars[i] = rng.choice(dom.alphabet or chars)
         return "".join(chars)
 
+    def learn(self, text: str) -> None:
+        """An input that split programs apart: later mutations start from it as often as from a sample.
+
+        Near misses cluster around the same kinds of values (ties, bounds, a special count), so the
+        neighbours of an input that caught one program are likelier than a fresh draw to catch another.
+        """
+        values = parse(self.structure, text)
+        if values is not None and self._within_bounds(self.structure.items, values, {}) and self.keeps_promises(text):
+            self.splitters.append(text)
+
     def mutate(self, rng: random.Random, changes: int = 1) -> GeneratedInput | None:
         if not self.public:
             return None
-        base = rng.choice(self.public)
+        learned = bool(self.splitters) and rng.random() < 0.5
+        base = rng.choice(self.splitters) if learned else rng.choice(self.public)
         values = parse(self.structure, base)
         assert values is not None
         leaves: list = []
@@ -466,7 +478,7 @@ class StructureGenerator:
         text = render(self.structure, values)
         if not self.keeps_promises(text):
             return None
-        return GeneratedInput(text, "mutation", f"{changes} change(s)")
+        return GeneratedInput(text, "mutation", f"{changes} change(s)" + (" of a splitting input" if learned else ""))
 
     def _within_bounds(self, items: Sequence[Item], values: list, env: dict[str, float]) -> bool:
         """Whether every number keeps the statement's bounds under the values before it (`u_i <= n`).
@@ -608,15 +620,20 @@ def _same_class(a: str, b: str) -> bool:
 def generate_inputs(generator: StructureGenerator | Iterator[GeneratedInput], count: int, seed: int,
                     exclude: set[str] | None = None, max_tries: int = 20) -> list[GeneratedInput]:
     """`count` distinct new inputs from a generator's stream (fewer if it keeps repeating)."""
+    return list(iterate_inputs(generator, count, seed, exclude, max_tries))
+
+
+def iterate_inputs(generator: StructureGenerator | Iterator[GeneratedInput], count: int, seed: int,
+                   exclude: set[str] | None = None, max_tries: int = 20) -> Iterator[GeneratedInput]:
+    """`generate_inputs` drawn lazily, so what a round learns (`StructureGenerator.learn`) shapes the next."""
     seen = set(exclude or ())
-    out: list[GeneratedInput] = []
-    tries = 0
+    made, tries = 0, 0
     stream = generator.stream(seed) if isinstance(generator, StructureGenerator) else generator
     for item in stream:
         tries += 1
         if item.text not in seen:
             seen.add(item.text)
-            out.append(item)
-        if len(out) >= count or tries >= count * max_tries:
+            made += 1
+            yield item
+        if made >= count or tries >= count * max_tries:
             break
-    return out

@@ -8,6 +8,7 @@ import pytest
 
 from clustering import (BehaviourClustering, ClusterCandidate, ClusteringError, ClusteringProblem, drop_reason,
                         model_inputs)
+from clustering.cluster import _splits
 from clustering.model_generators import ModelGeneratorConfig
 from clustering.signatures import run_outcome
 from sandbox import RunResult, RunSpec, Status
@@ -62,6 +63,18 @@ def test_correct_programs_group_and_near_misses_split(backend, cache):
     assert model.result_.cost.programs == 5  # identical programs ran once
     assert model.result_.cost.runs == 5 * model.result_.cost.inputs_generated
     assert model.reason_ == ""
+
+
+def test_inputs_that_split_programs_seed_later_mutations(backend, cache):
+    model = fit(backend, cache, cands(SUM, SUM_OTHER, WRONG_OVERFLOW), max_rounds=4)
+    assert model.labels_[0] == model.labels_[1] != model.labels_[2]
+    assert any("splitting input" in i.detail for i in model.inputs_), [i.detail for i in model.inputs_]
+
+
+def test_splits_compares_only_programs_that_agreed_before():
+    before = {"a": ("x",), "b": ("x",), "c": ("y",)}
+    assert _splits(before, ["a", "b", "c"], ["1", "2", "1"])
+    assert not _splits(before, ["a", "b", "c"], ["1", "1", "2"])  # c was apart already
 
 
 def test_to_json_is_the_contract(backend, cache):

@@ -423,3 +423,17 @@ def test_max_values_put_small_counts_and_lengths_at_their_bound():
     structure = infer_structure(samples, statement)
     gen = StructureGenerator(structure, build_domains(structure, samples, statement), samples)
     assert int(split_lines(gen.generate("max-values", random.Random(0)).text)[0][0]) <= 9
+
+
+def test_learned_inputs_become_bases_for_mutations():
+    statement = "Input\n\nn (1 ≤ n ≤ 6), then n integers a_i (1 ≤ a_i ≤ 10^9).\n\nOutput\n"
+    samples = ["2\n1 2\n"]
+    structure = infer_structure(samples, statement)
+    gen = StructureGenerator(structure, build_domains(structure, samples, statement), samples)
+    gen.learn("3\n999999999 1000000000 7\n")
+    gen.learn("2\n1 2 3\n")  # does not parse: never a base
+    gen.learn("2\n0 5\n")  # breaks a bound: never a base
+    assert gen.splitters == ["3\n999999999 1000000000 7\n"]
+    rng = random.Random(0)
+    learned = [m for m in (gen.mutate(rng) for _ in range(40)) if m is not None and "splitting" in m.detail]
+    assert learned and all(split_lines(m.text)[0] == ["3"] for m in learned)
