@@ -72,10 +72,11 @@ def initialize(
     log: Path | None = None,
 ) -> None:
     """`jax.distributed.initialize`, then the watchdog; a failed peer ends this process within about
-    `heartbeat_timeout_s` seconds, with one line. With `log`, JAX's C++ runtime writes there instead of
-    to the terminal."""
+    `heartbeat_timeout_s` seconds, with one line, and so does a failure to join (status 2, at once).
+    With `log`, JAX's C++ runtime writes there instead of to the terminal."""
     if log is not None:
         _native_stderr_to(log)
+    _catch_runtime_abort(hint, log)  # before joining: a peer may die while this one connects
     jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU only: cross-process collectives
     try:
         jax.distributed.initialize(
@@ -89,11 +90,10 @@ def initialize(
             shutdown_timeout_seconds=max(300, heartbeat_timeout_s),
         )
     except Exception as exc:  # the coordinator could not be reached in time
-        raise PretrainError(
+        fail(
             f"cannot join the training processes at {coordinator}: {_first_line(exc)}",
-            hint="start process 0 first (it hosts the coordinator) and check HOST:PORT and --num-processes",
-        ) from None
-    _catch_runtime_abort(hint, log)
+            "start process 0 first (it hosts the coordinator) and check HOST:PORT and --num-processes",
+        )
     # Registered after JAX's own exit handler, so it runs first (atexit is last in, first out).
     atexit.register(_exit_if_failed)
     from jax._src import distributed
@@ -102,6 +102,14 @@ def initialize(
         distributed.global_state.client, process_id, num_processes, heartbeat_timeout_s, hint
     )
     threading.Thread(target=watchdog.run, name="cpagent-watchdog", daemon=True).start()
+    try:
+        jax.devices()  # the backend starts by exchanging device topologies: the last step of joining
+    except Exception as exc:
+        fail(
+            "another training process failed while the processes were joining, or cannot be reached "
+            f"({_first_line(exc)})",
+            hint,
+        )
 
 
 class Watchdog:

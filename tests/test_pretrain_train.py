@@ -104,6 +104,9 @@ def test_pretraining_learns_and_exports_a_policy(baseline: dict) -> None:
         0.003
     )  # warmup, then cosine
     assert all(r["tokens"] == 8 * 32 and r["grad_norm"] > 0 and r["tokens_per_s"] > 0 for r in m)
+    # Saved every 3 steps and at the end, keeping the last 2.
+    ckpts = Path(baseline["result"]["run_dir"]) / "checkpoints"
+    assert sorted(int(p.name) for p in ckpts.iterdir() if p.name.isdigit()) == [9, 10]
     from policy_model import load_checkpoint
 
     ckpt = load_checkpoint(baseline["result"]["export"])
