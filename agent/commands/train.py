@@ -115,9 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
         cfg = dataclasses.replace(cfg, run_dir=str(args.run_dir.resolve()))
     if args.coordinator:
-        from pretrain import _hosts
-
-        from pretrain import PretrainError
+        from pretrain import PretrainError, _hosts
 
         _hosts.initialize(
             args.coordinator,
