@@ -1,15 +1,22 @@
 """Several training processes through `jax.distributed`, and a bounded, clear end when one of them fails.
 
 A process that dies or hangs mid-run leaves the others blocked: in a cross-host collective, at a
-coordination barrier, or at exit, where JAX's shutdown barrier waits for it. Three things bound that:
+coordination barrier, or at exit, where JAX's shutdown barrier waits for it. And JAX's own runtime, when
+it learns that a peer died (its coordination service's error polling, or a missed heartbeat), aborts the
+process with a C++ fatal log and a stack trace (SIGABRT); its Python binding cannot take a handler for
+that (a Python `missed_heartbeat_callback` is called with an `absl::Status` it cannot convert, and
+terminates the process too). So every way out ends in one `[FAILURE]` line, one `[HINT]` line and exit
+status 2, whichever process fails and whoever notices first:
 
 - a watchdog thread in every process beats through the coordination service's key-value store and reads
   the others' beats; a process silent for `heartbeat_timeout_s` (or a coordinator that does not answer
-  for that long) ends this one with one `[FAILURE]` line, a hint, and exit status 2. JAX's own heartbeat
-  timeout is set three times longer, so its runtime's fatal abort (a C++ stack trace) stays a backstop;
+  for that long) ends this one. JAX's own heartbeat timeout is set three times longer;
 - a collective that fails because a peer went away (a reset connection) becomes a `PretrainError`
-  (`peer_failure`), which the CLI prints the usual way;
-- once a run has failed, the process exits without JAX's shutdown barrier (`mark_failed`).
+  (`peer_failure`), which `fail` prints before leaving at once (Orbax's background threads and JAX's
+  shutdown barrier would otherwise wait for the dead process);
+- JAX's runtime log goes to a file in the run directory (`runtime_log`), not the terminal, and its abort
+  is caught (`_catch_runtime_abort`): the line names what the runtime reported;
+- the first of these to fire prints; any other one then adds nothing (`_report_and_exit`).
 
 Nothing is lost: the run resumes from its last checkpoint when every process is started again.
 """
@@ -18,10 +25,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
+import re
+import signal
 import sys
 import threading
 import time
+from pathlib import Path
+from typing import NoReturn
 
 import jax
 
@@ -29,8 +41,11 @@ from pretrain.errors import PretrainError
 
 EXIT_STATUS = 2  # the CLI's status for a failure the user can act on
 _BEAT_KEY = "cpagent/beat/"
+# "failed": the exit status once this process has failed (set once, by the first failure to be reported,
+# or by `mark_failed`); "done": this process finished its run normally.
 _state: dict[str, object] = {"failed": None, "done": False}
-_lock = threading.Lock()
+_lock = threading.Lock()  # held by the thread that reports a failure, until the process ends
+_abort_handler: object = None  # the C signal handler; kept alive as long as it is installed
 
 
 def resume_hint(run_dir: str) -> str:
@@ -38,6 +53,12 @@ def resume_hint(run_dir: str) -> str:
         "start every process again with the same command and --resume: training continues from the last "
         f"checkpoint in {run_dir}/checkpoints"
     )
+
+
+def runtime_log(run_dir: str | Path, process_id: int) -> Path:
+    """Where process `process_id` writes what JAX's C++ runtime prints (one file per process, so that
+    processes sharing a run directory do not mix their fatal lines)."""
+    return Path(run_dir) / f"jax_runtime.process_{process_id}.log"
 
 
 def initialize(
@@ -48,9 +69,14 @@ def initialize(
     heartbeat_timeout_s: int = 60,
     init_timeout_s: int = 120,
     hint: str = "",
+    log: Path | None = None,
 ) -> None:
     """`jax.distributed.initialize`, then the watchdog; a failed peer ends this process within about
-    `heartbeat_timeout_s` seconds."""
+    `heartbeat_timeout_s` seconds, with one line, and so does a failure to join (status 2, at once).
+    With `log`, JAX's C++ runtime writes there instead of to the terminal."""
+    if log is not None:
+        _native_stderr_to(log)
+    _catch_runtime_abort(hint, log)  # before joining: a peer may die while this one connects
     jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU only: cross-process collectives
     try:
         jax.distributed.initialize(
@@ -64,10 +90,10 @@ def initialize(
             shutdown_timeout_seconds=max(300, heartbeat_timeout_s),
         )
     except Exception as exc:  # the coordinator could not be reached in time
-        raise PretrainError(
+        fail(
             f"cannot join the training processes at {coordinator}: {_first_line(exc)}",
-            hint="start process 0 first (it hosts the coordinator) and check HOST:PORT and --num-processes",
-        ) from None
+            "start process 0 first (it hosts the coordinator) and check HOST:PORT and --num-processes",
+        )
     # Registered after JAX's own exit handler, so it runs first (atexit is last in, first out).
     atexit.register(_exit_if_failed)
     from jax._src import distributed
@@ -76,6 +102,14 @@ def initialize(
         distributed.global_state.client, process_id, num_processes, heartbeat_timeout_s, hint
     )
     threading.Thread(target=watchdog.run, name="cpagent-watchdog", daemon=True).start()
+    try:
+        jax.devices()  # the backend starts by exchanging device topologies: the last step of joining
+    except Exception as exc:
+        fail(
+            "another training process failed while the processes were joining, or cannot be reached "
+            f"({_first_line(exc)})",
+            hint,
+        )
 
 
 class Watchdog:
@@ -125,16 +159,34 @@ class Watchdog:
             time.sleep(self.interval_s)
 
     def _fail(self, why: str) -> None:
-        with _lock:
-            failed = _state["failed"]
-            if _state["done"] or failed is not None:
-                return  # finished, or the main thread is already ending the run with its own message
-            _state["failed"] = EXIT_STATUS
-        _write(
+        if _state["done"]:
+            return  # this process finished its run: nothing to stop
+        _report_and_exit(
             f"[FAILURE] another training process failed or stopped responding: {why}; this one stops too\n"
-            f"[HINT] {self.hint or 'start every process again with the same command and --resume'}\n"
+            f"[HINT] {self.hint or 'start every process again with the same command and --resume'}\n",
+            EXIT_STATUS,
         )
-        os._exit(EXIT_STATUS)
+
+
+def fail(message: str, hint: str = "") -> NoReturn:
+    """The run failed in this process (a `PretrainError`, such as a peer lost in a collective): print it
+    and exit with status 2 now. Returning to the CLI would wait, at interpreter exit, for Orbax's
+    background threads and JAX's shutdown barrier, both blocked on the failed process, while JAX's
+    runtime may abort this one meanwhile."""
+    _report_and_exit(f"[FAILURE] {message}\n" + (f"[HINT] {hint}\n" if hint else ""), EXIT_STATUS)
+
+
+def _report_and_exit(text: str, status: int) -> NoReturn:
+    """Print `text` and end the process at once. The first failure of a process wins: its thread keeps
+    `_lock` until the process is gone, so a second one (another thread, or JAX's runtime aborting
+    meanwhile) waits here and adds nothing; after `mark_failed` (a traceback is on its way) nothing is
+    added either."""
+    if _lock.acquire(timeout=10):  # never released: the process ends while holding it
+        if _state["failed"] is None:
+            _state["failed"] = status
+            _write(text)
+        status = int(_state["failed"])  # type: ignore[call-overload]
+    os._exit(status)
 
 
 def finished() -> None:
@@ -151,6 +203,81 @@ def finished() -> None:
             client.key_value_set(f"{_BEAT_KEY}{jax.process_index()}", "done", allow_overwrite=True)
 
 
+def _native_stderr_to(log: Path) -> None:
+    """Point file descriptor 2, where JAX's C++ runtime (and gloo) print their log lines and fatal dumps,
+    at `log`; Python's `sys.stderr` (our `[FAILURE]` lines, progress bar, tracebacks) keeps the terminal
+    through a duplicate of the original descriptor. Python's own library logs go to a file already."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    terminal = os.dup(2)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stderr = open(  # noqa: SIM115 (it lives as long as the process)
+        terminal, "w", encoding=encoding, errors="backslashreplace", buffering=1
+    )
+
+
+def _catch_runtime_abort(hint: str, log: Path | None) -> None:
+    """Turn JAX's runtime abort (SIGABRT after its fatal log line) into our one line and status 2.
+
+    A Python signal handler cannot: it would only run after `abort()` has already ended the process. A C
+    function pointer (ctypes) runs on the aborting thread itself, before that: the thread takes the GIL
+    (as any thread does; the Python threads here block only in calls that release it), prints, and never
+    returns. POSIX only; elsewhere JAX's abort stays as it is."""
+    global _abort_handler
+
+    def on_abort(_signum: int) -> None:
+        if _state["done"]:  # a peer failed while this process, its run complete, was shutting down
+            _write("[WARNING] another training process ended abnormally after this one had finished\n")
+            os._exit(0)
+        _report_and_exit(_abort_lines(hint, log), EXIT_STATUS)
+
+    try:
+        handler = ctypes.CFUNCTYPE(None, ctypes.c_int)(on_abort)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.signal.restype = ctypes.c_void_p
+        libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+        if libc.signal(signal.SIGABRT, ctypes.cast(handler, ctypes.c_void_p)) == ctypes.c_void_p(-1).value:
+            return  # SIG_ERR: keep the default
+    except (AttributeError, OSError, TypeError):
+        return
+    _abort_handler = handler
+
+
+_FATAL_LINE = re.compile(r"^F\d{4} [^\]]*\] (.*)$")
+_PEER_FATAL = "JAX distributed service detected fatal errors"
+
+
+def _abort_lines(hint: str, log: Path | None) -> str:
+    """The failure lines for JAX's runtime aborting this process, from the fatal line it just logged."""
+    fatal = _last_fatal(log) if log is not None else ""
+    where = f" (JAX's log: {log})" if log is not None else ""
+    hint_line = f"[HINT] {hint or 'start every process again with the same command and --resume'}\n"
+    if not fatal or _PEER_FATAL in fatal:
+        status = fatal.split("absl::Status: ", 1)[-1] if fatal else "a peer failed"
+        status = status.split(". ", 1)[0].rstrip(":. ")[:200]
+        return (
+            "[FAILURE] another training process failed or stopped responding: JAX's distributed runtime "
+            f"reports {status}{where}; this one stops too\n" + hint_line
+        )
+    return f"[FAILURE] JAX's runtime aborted this training process: {fatal[:300]}{where}\n" + hint_line
+
+
+def _last_fatal(log: Path) -> str:
+    """The last fatal (`F...`) line in the tail of `log`, '' when there is none."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 65536))
+            tail = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    found = [m.group(1) for m in map(_FATAL_LINE.match, tail.splitlines()) if m]
+    return found[-1].strip() if found else ""
+
+
 def _first_line(exc: object) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
@@ -165,7 +292,8 @@ def _write(text: str) -> None:
 
 
 def mark_failed(status: int) -> None:
-    """The run failed: at exit, skip JAX's shutdown barrier (it would wait for the failed process)."""
+    """The run failed with an error of another kind (its traceback on its way): at exit, skip JAX's
+    shutdown barrier (it would wait for the failed process)."""
     with _lock:
         _state["failed"] = _state["failed"] or status
 

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
         cfg = dataclasses.replace(cfg, run_dir=str(args.run_dir.resolve()))
     if args.coordinator:
-        from pretrain import _hosts
+        from pretrain import PretrainError, _hosts
 
         _hosts.initialize(
             args.coordinator,
@@ -123,11 +123,15 @@ def run(args: argparse.Namespace) -> int:
             args.process_id,
             heartbeat_timeout_s=args.heartbeat_timeout,
             hint=_hosts.resume_hint(cfg.run_dir),
+            log=_hosts.runtime_log(cfg.run_dir, args.process_id),
         )
         try:
             status = _run(args, cfg)
             _hosts.finished()
             return status
+        except PretrainError as exc:
+            # One line, then out at once: a failed peer would keep this process waiting at exit.
+            _hosts.fail(exc.message, exc.hint)
         except BaseException as exc:
             # Ending normally would wait at JAX's shutdown barrier for the failed process: exit instead.
             _hosts.mark_failed(130 if isinstance(exc, KeyboardInterrupt) else 2)
