@@ -931,8 +931,32 @@ def reap():
             return
 
 
+ADDR_NO_RANDOMIZE = 0x0040000  # personality(2): exec'd images and their stacks, heaps and mmaps at fixed places
+
+
+def without_aslr():
+    """Run this slot, and everything it starts, with address-space layout randomization off.
+
+    Programs with undefined behaviour (reading uninitialized memory, or past the input they were
+    given) otherwise print different things on the same input from one run to the next, and an
+    evaluation's verdicts, clusters and selections then change between two runs of the same command
+    (seen on real Codeforces submissions). With the layout fixed, a run is a function of the program
+    and its input, as PYTHONHASHSEED=0 makes it for Python. The flag is inherited across fork and exec;
+    the runner re-execs itself once so that its own forks (the zygote's programs) share it. Nothing the
+    isolation relies on comes from the layout. Where personality(2) refuses, the slot keeps ASLR."""
+    libc.personality.restype = ctypes.c_int
+    libc.personality.argtypes = [ctypes.c_ulong]
+    current = libc.personality(0xFFFFFFFF)  # query
+    if current == -1 or current & ADDR_NO_RANDOMIZE:
+        return
+    if libc.personality(current | ADDR_NO_RANDOMIZE) == -1:
+        return
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
+
 def main():
     global SOCK_FD, WATCHER, BOUNDING_SET_EMPTY
+    without_aslr()
     SOCK_FD = int(sys.argv[1])
     server_fd = int(sys.argv[2]) if len(sys.argv) > 2 else -1
     sock = socket.socket(fileno=SOCK_FD)
