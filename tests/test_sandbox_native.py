@@ -316,6 +316,14 @@ def test_close_leaves_no_process_and_no_cgroup(bins: dict[str, Path]) -> None:
 
 
 # -- the zygote ------------------------------------------------------------------------------------
+# The std streams as python3 makes them: names, modes, buffering, error handlers, no newline translation.
+STREAM_PROBE = (
+    "import sys\nfor s in (sys.stdin, sys.stdout, sys.stderr):\n"
+    "    print(s.name, s.mode, s.encoding, s.errors, s.line_buffering, s.write_through, type(s.buffer).__name__,"
+    " getattr(s.buffer, 'raw', s.buffer).name, s.newlines, s.seekable(), s.buffer.seekable())\n"
+    "print(repr(sys.stdin.readline()), repr(sys.stdin.read()))\nsys.stdout.write('a\\r\\nb\\n')\n"
+    "print('\\xe9\\u2713', file=sys.stderr)\n"
+)
 ZYGOTE_PROGRAMS = [
     "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n",
     "import sys\nprint('out'); print('err', file=sys.stderr); sys.exit(4)\n",
@@ -333,13 +341,16 @@ ZYGOTE_PROGRAMS = [
     # signal dispositions as python3 sets them (SIGPIPE and SIGXFSZ ignored, SIGINT raises KeyboardInterrupt)
     "import signal\nprint([str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ, "
     "signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP)])\n",
+    STREAM_PROBE,
+    # an encoding alone in PYTHONIOENCODING means errors=strict: a lone surrogate fails as under python3
+    "print('\\udcff')\n",
 ]
 
 
 @pytest.mark.parametrize("source", ZYGOTE_PROGRAMS)
 def test_zygote_equals_plain_python3(native: NativeBackend, source: str, tmp_path: Path) -> None:
     data = tmp_path / "in.txt"
-    data.write_text("1 2 3\n")
+    data.write_bytes(b"1 2 3\r\n4\n")  # a CRLF line: python3's stdin does not translate newlines
     plain = NativeBackend(slots=1, zygote=False)
     try:
         want = plain.run(py_run(source, stdin=data, max_processes=4))
@@ -350,6 +361,27 @@ def test_zygote_equals_plain_python3(native: NativeBackend, source: str, tmp_pat
     assert (got.status, got.exit_code, got.signal) == (want.status, want.exit_code, want.signal)
     assert got.stdout == want.stdout
     assert got.stderr == want.stderr
+
+
+@pytest.mark.parametrize("command, env", [
+    (("/usr/bin/python3", "main.py"), ()),  # python3's own defaults
+    (("/usr/bin/python3", "-u", "main.py"), (("PYTHONIOENCODING", "utf-8"),)),  # unbuffered
+    (("python3", "main.py"), (("PYTHONIOENCODING", "latin-1:replace"),)),  # streams made per run
+])
+def test_zygote_streams_equal_plain_python3(native: NativeBackend, command: tuple[str, ...],
+                                            env: tuple[tuple[str, str], ...], tmp_path: Path) -> None:
+    data = tmp_path / "in.txt"
+    data.write_bytes(b"1 2\r\n3\n")
+    spec = RunSpec(command=command, files=(FileSpec("main.py", content=STREAM_PROBE.encode()),), language="python3",
+                   env=env, stdin=data)
+    plain = NativeBackend(slots=1, zygote=False)
+    try:
+        want = plain.run(spec)
+    finally:
+        plain.close()
+    got = native.run(spec)
+    assert dict(got.extra).get("zygote") is True and want.status is Status.OK, (got, want)
+    assert (got.status, got.stdout, got.stderr) == (want.status, want.stdout, want.stderr)
 
 
 def test_zygote_is_not_used_for_other_commands(native: NativeBackend) -> None:
