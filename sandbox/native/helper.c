@@ -7,16 +7,21 @@
  *
  * Modes (argv[1]):
  *
- *   server SOCK BPF_FD       Started once per slot by the runner. For every 1-byte request 'P' on
+ *   server SOCK BPF_FD [RUNNER]
+ *                            Started once per slot by the runner. For every 1-byte request 'P' on
  *                            SOCK (carrying the run's write-only cgroup.procs fds, SCM_RIGHTS) it
  *                            clones the next run's init B (a child of the runner, which reaps it)
  *                            into fresh PID and mount namespaces and
  *                            answers 'S' + B's pid (u32), carrying two sockets: to C (the program's
- *                            process) and to B. The host talks to both directly.
+ *                            process) and to B. The host talks to both directly. For every 'Y' on
+ *                            RUNNER (carrying B's channel to the host and its link to C) it clones
+ *                            the B of a Python run (python_init), whose C the runner makes.
  *   watch CHAN OUT ERR ERROR CPID
- *                            Exec'd by the Python runner's B (for Python programs, whose process C is
- *                            a fork of the warm interpreter): B becomes this watcher, still PID 1 of
- *                            the run and still C's parent.
+ *                            Exec'd by the Python runner's B when the zygote library is not in use
+ *                            (C a fork of B, itself a fork of the warm interpreter): B becomes this
+ *                            watcher, still PID 1 of the run and still C's parent.
+ *
+ * Built with -shared -DCPAGENT_LIBRARY, this file is also the Python zygote's library (at the end).
  *
  * B (the run's init): private mounts, fresh size-limited tmpfs on /work, /tmp, /dev/shm and a fresh
  * /proc; forks C; waits for the host's watch request; then reads stdout/stderr (output limit), polls
@@ -672,11 +677,11 @@ static void init_b(int chan, int c_chan, const int *procs, int nprocs) {
     watch(chan, out[0], err[0], errp[0], pid, setup_error);
 }
 
-/* PID 1 of a Python run (spawned by the runner, see zygote_fork.c): private file systems, then C's
- * pipes go to C (a copy of the warm interpreter the runner makes in this PID namespace) over `link`,
- * C answers with its pid, and once C is this process's child (its intermediate parent has exited) B
- * watches the run like any other. 'N' = ready, 'F' = the set-up failed (C exits at once and the
- * watch reports the error: IE, never a verdict). */
+/* PID 1 of a Python run (cloned by the standby server at the runner's request): private file
+ * systems, then C's pipes go to C (the copy of the warm interpreter the runner makes in this PID
+ * namespace, see cpagent_fork_into) over `link`, C answers with its pid, and B watches the run like
+ * any other. 'N' = ready, 'F' = the set-up failed (C exits at once and the watch reports the error:
+ * IE, never a verdict). */
 static void python_init(int chan, int link) {
     char setup_error[512];
     setup_mounts(setup_error, sizeof setup_error);
@@ -716,11 +721,50 @@ static void send_error(int sock, const char *what, int err) {
     send_with_fds(sock, msg, 5 + n, NULL, 0);
 }
 
-static int server(int sock) {
+/* B of a Python run, for the runner (on `runner`: 'Y' with B's channel to the host and its link to C):
+ * cloned like a compiled run's B, it runs python_init. Answers 'S' + B's pid or 'E' + errno (u32). */
+static void python_request(int sock, int runner) {
+    int fds[MAX_FDS], nfds = 0;
+    int op = recv_with_fds(runner, fds, &nfds);
+    if (op < 0) _exit(0); /* the runner is gone: so is the slot */
+    char msg[5] = {'E'};
+    uint32_t value = EINVAL;
+    if (op == 'Y' && nfds == 2) {
+        pid_t pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid == 0) {
+            close(sock);
+            close(runner);
+            python_init(fds[0], fds[1]);
+            _exit(0);
+        }
+        if (pid > 0) {
+            msg[0] = 'S';
+            value = pid;
+        } else {
+            value = errno;
+        }
+    }
+    for (int i = 0; i < nfds; i++) close(fds[i]);
+    memcpy(msg + 1, &value, 4);
+    if (write_all(runner, msg, sizeof msg) < 0) _exit(0);
+}
+
+static int server(int sock, int runner) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN);
     for (;;) {
+        if (runner >= 0) {
+            struct pollfd p[2] = {{sock, POLLIN, 0}, {runner, POLLIN, 0}};
+            if (poll(p, 2, -1) < 0) {
+                if (errno == EINTR) continue;
+                return 1;
+            }
+            if (p[1].revents) {
+                python_request(sock, runner);
+                continue;
+            }
+        }
         int procs[MAX_FDS], nprocs = 0;
         int op = recv_with_fds(sock, procs, &nprocs);
         if (op < 0 || op == 'Q') return 0;
@@ -737,6 +781,7 @@ static int server(int sock) {
             close(b[0]);
             close(c[0]);
             close(sock);
+            if (runner >= 0) close(runner);
             init_b(b[1], c[1], procs, nprocs);
             _exit(0);
         }
@@ -771,67 +816,30 @@ static void read_bpf(int fd) {
 #ifdef CPAGENT_LIBRARY
 /* -- the Python zygote's library (built from this file with -shared -DCPAGENT_LIBRARY) -----------------
  *
- * Loaded by the in-sandbox runner (runner.py) with ctypes. A Python run used to cost two forks of the
- * runner's interpreter (B, the run's init, which then exec'd the C watcher, and C, the program's
- * process), each copying the interpreter's page tables and pages and tearing them down again, and C
- * then confined itself step by step in Python. With this library:
+ * Loaded by the in-sandbox runner (runner.py) with ctypes.PyDLL. A Python run used to cost two forks
+ * of the runner's interpreter (B, the run's init, which then exec'd the C watcher, and C, the
+ * program's process), each copying the interpreter's page tables and pages and tearing them down
+ * again, and C then confined itself step by step in Python, and the runner's Python made each
+ * standby. With this library:
  *
- *   cpagent_spawn_init    starts B by clone(CLONE_VM | CLONE_VFORK) into fresh PID and mount
- *                         namespaces, and B execs this file's watcher ("pyinit") at once: the
- *                         runner's address space is never copied for B.
- *   cpagent_fork_into     makes C, the one copy of the interpreter, as a process of B's PID namespace
- *                         and B's child: the runner enters B's PID namespace for its children (setns),
- *                         a vfork'd intermediate (sharing the runner's memory, so no copy) forks C and
- *                         exits at once, and C is re-parented to the namespace's init, B. B thus reaps C
- *                         and reads its exit status and rusage exactly as before. C joins B's mount
- *                         namespace (its fresh tmpfs and /proc) before it returns into Python.
+ *   cpagent_serve         the runner's loop for Python standbys, in C: for each request 'P' from
+ *                         the host, B is a clone of the small standby server (python_init, the same
+ *                         watcher compiled runs get), and C is the one copy of the interpreter
+ *                         (cpagent_fork_into), with the interpreter's own fork hooks around it.
+ *   cpagent_fork_into     makes C as a process of B's PID namespace and B's child: the runner enters
+ *                         B's PID namespace for its children (setns), a vfork'd intermediate (sharing
+ *                         the runner's memory, so no copy) forks C and exits at once, and C is
+ *                         re-parented to the namespace's init, B. B thus reaps C and reads its exit
+ *                         status and rusage exactly as before. C joins B's mount namespace (its fresh
+ *                         tmpfs and /proc) before it returns into Python.
  *   cpagent_python_child  C's part up to the program: B's pipes, the cgroups, the host's request and
  *                         the whole confinement (confine_program, the code compiled programs get), so
  *                         that C touches as few of the interpreter's pages as it can.
  *
- * Both process calls block every signal around the shared-memory child, so that no handler of the
- * interpreter can run on memory the parent owns.
+ * cpagent_fork_into blocks every signal around the shared-memory intermediate, so that no handler
+ * of the interpreter can run on memory the runner owns.
  */
 pid_t _Fork(void); /* glibc >= 2.34: fork without atfork handlers (none of which may run here) */
-
-struct init_args {
-    const char *path;
-    char *const *argv;
-    const int *keep;
-    int nkeep;
-    sigset_t mask;
-    volatile int err;
-};
-
-static char init_stack[64 * 1024] __attribute__((aligned(16)));
-
-static int init_child(void *p) {
-    struct init_args *a = p;
-    for (int i = 0; i < a->nkeep; i++) /* the watcher's descriptors survive the exec (this fd table is B's own) */
-        if (fcntl(a->keep[i], F_SETFD, 0) < 0) {
-            a->err = errno;
-            _exit(127);
-        }
-    sigprocmask(SIG_SETMASK, &a->mask, NULL);
-    execv(a->path, a->argv);
-    a->err = errno;
-    _exit(127);
-}
-
-/* B: `path argv...` as PID 1 of a new PID namespace, in a new mount namespace. Returns its pid, or -errno. */
-static int cpagent_spawn_init(const char *path, char *const argv[], const int *keep, int nkeep) {
-    struct init_args a = {path, argv, keep, nkeep, {{0}}, 0};
-    sigset_t all;
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, &a.mask);
-    pid_t pid = clone(init_child, init_stack + sizeof init_stack,
-                      CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &a);
-    int saved = errno;
-    sigprocmask(SIG_SETMASK, &a.mask, NULL);
-    if (pid < 0) return -saved;
-    if (a.err) return -a.err; /* the exec failed; the child has exited (and is reaped by the caller's rules) */
-    return pid;
-}
 
 static int own_pidns = -1; /* the runner's own PID namespace (cpagent_init) */
 
@@ -886,12 +894,12 @@ static int open_ns(pid_t pid, const char *kind) {
     return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* The next Python run's standby: B (the watcher, "pyinit") and C (a copy of the caller in B's
+/* The next Python run's standby: B (python_init, cloned by the standby server on `server`) and C (a copy of the caller in B's
  * namespaces, joined to the run's cgroups later by cpagent_python_child). In the caller: sends 'S'
  * with C's and B's host sockets on `host` and returns B's pid (or -errno, nothing left behind).
  * In C: returns 0 (the caller's interpreter must run its after-fork hooks, then call
  * cpagent_python_child). `procs` are closed in the caller either way. */
-int cpagent_python_standby(int host, const char *watcher, const int *procs, int nprocs) {
+int cpagent_python_standby(int host, int server, const int *procs, int nprocs) {
     if (nprocs > MAX_FDS) nprocs = MAX_FDS;
     int b[2] = {-1, -1}, c[2] = {-1, -1}, link[2] = {-1, -1}, ns[2] = {-1, -1}, result = 0;
     pid_t bpid = -1;
@@ -901,19 +909,23 @@ int cpagent_python_standby(int host, const char *watcher, const int *procs, int 
         result = -errno;
         goto out;
     }
-    char chan_arg[16], link_arg[16];
-    snprintf(chan_arg, sizeof chan_arg, "%d", b[1]);
-    snprintf(link_arg, sizeof link_arg, "%d", link[0]);
-    char *argv[] = {(char *)watcher, "pyinit", chan_arg, link_arg, NULL};
-    int keep[2] = {b[1], link[0]};
-    bpid = cpagent_spawn_init(watcher, argv, keep, 2);
+    /* B from the standby server (a clone of that small process, as for compiled runs) */
+    int ends[2] = {b[1], link[0]};
+    char reply[5];
+    uint32_t value;
+    if (send_with_fds(server, "Y", 1, ends, 2) < 0 || read_all(server, reply, sizeof reply) < 0) {
+        result = -EPIPE;
+        goto out;
+    }
     close(b[1]);
     close(link[0]);
     b[1] = link[0] = -1;
-    if (bpid < 0) {
-        result = bpid;
+    memcpy(&value, reply + 1, 4);
+    if (reply[0] != 'S') {
+        result = -(int)value;
         goto out;
     }
+    bpid = value;
     if ((ns[0] = open_ns(bpid, "pid")) < 0 || (ns[1] = open_ns(bpid, "mnt")) < 0) {
         result = -errno;
         goto out;
@@ -925,6 +937,7 @@ int cpagent_python_standby(int host, const char *watcher, const int *procs, int 
         close(b[0]);
         close(c[0]);
         close(host);
+        close(server);
         c_link = link[1];
         c_chan = c[1];
         c_nprocs = nprocs;
@@ -963,7 +976,7 @@ void PyOS_AfterFork_Child(void);
  * interpreter's after-fork hooks), or any other request byte for the runner's Python to handle (its
  * JSON frame follows; descriptors sent with it are closed), or -1 when the host is gone. Called with
  * the interpreter's lock held (ctypes.PyDLL). */
-int cpagent_serve(int host, const char *watcher) {
+int cpagent_serve(int host, int server) {
     for (;;) {
         int procs[MAX_FDS], nprocs = 0;
         int op = recv_with_fds(host, procs, &nprocs);
@@ -973,7 +986,7 @@ int cpagent_serve(int host, const char *watcher) {
         }
         while (waitpid(-1, NULL, WNOHANG) > 0) {} /* (the runner ignores SIGCHLD: nothing is ever left) */
         PyOS_BeforeFork();
-        int r = cpagent_python_standby(host, watcher, procs, nprocs);
+        int r = cpagent_python_standby(host, server, procs, nprocs);
         if (r == 0) {
             PyOS_AfterFork_Child();
             return 0;
@@ -1019,15 +1032,14 @@ int cpagent_python_child(char *out, int cap) {
 int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "server") == 0) {
         read_bpf(atoi(argv[3]));
-        return server(atoi(argv[2]));
+        return server(atoi(argv[2]), argc >= 5 ? atoi(argv[4]) : -1);
     }
-    if (argc >= 4 && strcmp(argv[1], "pyinit") == 0) python_init(atoi(argv[2]), atoi(argv[3]));
     if (argc >= 7 && strcmp(argv[1], "watch") == 0) {
         signal(SIGCHLD, SIG_DFL);
         int chan = atoi(argv[2]), out_r = atoi(argv[3]), err_r = atoi(argv[4]), error_r = atoi(argv[5]);
         watch(chan, out_r, err_r, error_r, (pid_t)atoi(argv[6]), argc >= 8 ? argv[7] : "");
     }
-    fprintf(stderr, "usage: %s server SOCK BPF_FD | pyinit CHAN LINK | watch CHAN OUT ERR ERROR CPID [SETUP_ERROR]\n",
+    fprintf(stderr, "usage: %s server SOCK BPF_FD [RUNNER] | watch CHAN OUT ERR ERROR CPID [SETUP_ERROR]\n",
             argv[0]);
     return 2;
 }

@@ -1,6 +1,5 @@
-"""Build the exec helper (helper.c) and the Python zygote's library (the same
-source built as a shared object) once per machine,
-cached by the hash of their source and compiler.
+"""Build the exec helper (helper.c) and the Python zygote's library (the same source built as a
+shared object) once per machine, cached by the hash of their source and compiler.
 
 The helper is optional: without a C compiler the runner's Python process plays its part, with the
 same isolation but a few milliseconds more per run.

@@ -952,7 +952,7 @@ SOCK_FD = -1
 ZYGOTE_LIB = "/.cpagent/zygote.so"
 ZLIB = None  # helper.c built as the zygote library, loaded in main when the host sent it (with the C watcher)
 ARGS_BUF = None  # where cpagent_python_child writes the program's argv and environment
-WATCHER_B = b""  # WATCHER as bytes (what the library execs as each run's B)
+SERVER_LINK = -1  # this runner's link to the standby server (each Python run's B is its clone)
 
 
 def python_c():
@@ -995,22 +995,25 @@ def make_standby(procs_fds, bpf):
 
 
 def start_server(server_fd, bpf):
-    """Start the C standby server (helper.c) on `server_fd`: the host asks it for compiled runs."""
+    """Start the C standby server (helper.c) on `server_fd`: the host asks it for compiled runs, and
+    this runner (on the link returned) for the B of each Python run."""
     bpf_fd = os.memfd_create("seccomp", 0)
     os.write(bpf_fd, bpf)
     os.lseek(bpf_fd, 0, os.SEEK_SET)
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
     if pid == 0:
         try:
             os.close(SOCK_FD)
-            for fd in (server_fd, bpf_fd):
+            for fd in (server_fd, bpf_fd, theirs.fileno()):
                 os.set_inheritable(fd, True)
-            os.execv(HELPER, [HELPER, "server", str(server_fd), str(bpf_fd)])
+            os.execv(HELPER, [HELPER, "server", str(server_fd), str(bpf_fd), str(theirs.fileno())])
         finally:
             os._exit(127)
     os.close(bpf_fd)
     os.close(server_fd)
-    return pid
+    theirs.close()
+    return mine.detach()
 
 
 def reap():
@@ -1024,7 +1027,7 @@ def reap():
 
 
 def main():
-    global SOCK_FD, WATCHER, BOUNDING_SET_EMPTY, ZLIB, ARGS_BUF, WATCHER_B
+    global SOCK_FD, WATCHER, BOUNDING_SET_EMPTY, ZLIB, ARGS_BUF, SERVER_LINK
     SOCK_FD = int(sys.argv[1])
     os.set_inheritable(SOCK_FD, False)  # nothing this runner starts may inherit the host's socket
     server_fd = int(sys.argv[2]) if len(sys.argv) > 2 else -1
@@ -1035,22 +1038,23 @@ def main():
     bpf = init_blobs[0] if init_blobs else b""
     helper = bool(init.get("helper")) and os.access(HELPER, os.X_OK)
     server = False
+    server_link = -1  # to the standby server, which makes each Python run's B
     if helper:
         WATCHER = HELPER
         if server_fd >= 0:
-            start_server(server_fd, bpf)
+            server_link = start_server(server_fd, bpf)
             server = True
     elif server_fd >= 0:
         os.close(server_fd)
-    if helper and init.get("zygote_lib") and init.get("zygote", True) and os.access(ZYGOTE_LIB, os.R_OK):
+    if server and init.get("zygote_lib") and init.get("zygote", True) and os.access(ZYGOTE_LIB, os.R_OK):
         ZLIB = ctypes.PyDLL(ZYGOTE_LIB)  # calls hold the interpreter's lock, as os.fork does
-        ZLIB.cpagent_serve.argtypes = [ctypes.c_int, ctypes.c_char_p]
+        ZLIB.cpagent_serve.argtypes = [ctypes.c_int, ctypes.c_int]
         ZLIB.cpagent_python_child.argtypes = [ctypes.c_void_p, ctypes.c_int]
         ZLIB.cpagent_set_filter.argtypes = [ctypes.c_char_p, ctypes.c_int]
         if ZLIB.cpagent_init() < 0:
             ZLIB = None
         ARGS_BUF = ctypes.create_string_buffer(1 << 17)
-        WATCHER_B = os.fsencode(WATCHER)
+        SERVER_LINK = server_link
     if init.get("zygote", True):
         zygote_preload()
         calibrate_depth()
@@ -1085,7 +1089,7 @@ def main():
     while True:
         try:
             if ZLIB is not None:  # Python standbys are made in C; other requests come back here
-                op = ZLIB.cpagent_serve(SOCK_FD, WATCHER_B)
+                op = ZLIB.cpagent_serve(SOCK_FD, SERVER_LINK)
                 if op == 0:
                     python_c()  # this process is a run's C
                 if op < 0:

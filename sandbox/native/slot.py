@@ -37,7 +37,7 @@ class SlotConfig:
     zygote: bool = True
     host_uid: int | None = None  # run bwrap as this user (None: as ourselves)
     helper: bytes | None = None  # the compiled exec helper (None: the runner's Python plays its part)
-    zygote_lib: bytes | None = None  # zygote_fork.c compiled (None: two forks of the runner per Python run)
+    zygote_lib: bytes | None = None  # helper.c as the zygote library (None: two forks of the runner per Python run)
 
 
 def runner_source() -> bytes:
