@@ -378,7 +378,7 @@ def zygote_plan(req, executable=None):
     seed of 0 (the runner itself runs with PYTHONHASHSEED=0), unbuffered output, and a UTF-8 locale.
     """
     argv = req["argv"]
-    if not argv or os.path.basename(argv[0]) not in PYTHON_NAMES:
+    if not argv or argv[0].rpartition("/")[2] not in PYTHON_NAMES:  # os.path.basename
         return None
     exe = argv[0] if "/" in argv[0] else "/usr/bin/" + argv[0]
     try:
@@ -437,7 +437,7 @@ def set_environ(env):
         os.unsetenv(key)
     data.clear()
     for key, value in env.items():
-        k, v = os.fsencode(key), os.fsencode(value)
+        k, v = key.encode(FS_ENCODING, FS_ERRORS), value.encode(FS_ENCODING, FS_ERRORS)  # os.fsencode
         os.putenv(k, v)
         data[k] = v
 
@@ -952,6 +952,8 @@ SOCK_FD = -1
 ZYGOTE_LIB = "/.cpagent/zygote.so"
 ZLIB = None  # helper.c built as the zygote library, loaded in main when the host sent it (with the C watcher)
 ARGS_BUF = None  # where cpagent_python_child writes the program's argv and environment
+ARGS_SIZE = 1 << 17
+FS_ENCODING, FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 SERVER_LINK = -1  # this runner's link to the standby server (each Python run's B is its clone)
 
 
@@ -960,12 +962,12 @@ def python_c():
     host's request and the whole confinement in C (cpagent_python_child), then the program in this
     interpreter. Never returns."""
     try:
-        n = ZLIB.cpagent_python_child(ARGS_BUF, len(ARGS_BUF))
-        parts = ctypes.string_at(ARGS_BUF, n).split(b"\0")
-        kinds, in_blk, out_blk, nargs = int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3])
-        argv = [a.decode("utf-8", "surrogateescape") for a in parts[4:4 + nargs]]
-        env = [e.decode("utf-8", "surrogateescape").split("=", 1) for e in parts[4 + nargs:-1]]
-        start_program(argv, env, True, (in_blk, out_blk) if kinds else None)
+        n = ZLIB.cpagent_python_child(ARGS_BUF, ARGS_SIZE)
+        # os.fsdecode of each item, at once (a NUL byte is never part of a UTF-8 sequence)
+        parts = ctypes.string_at(ARGS_BUF, n).decode(FS_ENCODING, FS_ERRORS).split("\0")
+        nargs = int(parts[3])
+        env = [item.split("=", 1) for item in parts[4 + nargs:-1]]
+        start_program(parts[4:4 + nargs], env, True, (int(parts[1]), int(parts[2])) if parts[0] == "1" else None)
     except BaseException as exc:  # noqa: BLE001
         try:
             os.write(3, ("E" + "%s: %s" % (type(exc).__name__, exc)).encode()[:4000])
@@ -1053,7 +1055,7 @@ def main():
         ZLIB.cpagent_set_filter.argtypes = [ctypes.c_char_p, ctypes.c_int]
         if ZLIB.cpagent_init() < 0:
             ZLIB = None
-        ARGS_BUF = ctypes.create_string_buffer(1 << 17)
+        ARGS_BUF = ctypes.create_string_buffer(ARGS_SIZE)
         SERVER_LINK = server_link
     if init.get("zygote", True):
         zygote_preload()
