@@ -500,6 +500,41 @@ def test_both_launchers_give_the_same_results(helper: bool, bins: dict[str, Path
         backend.close()
 
 
+@pytest.mark.parametrize("helper", [True, False], ids=["zygote-library", "python-runner"])
+def test_both_zygote_launchers_give_the_same_results(helper: bool, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the library, C is a copy of the runner made inside the run's namespaces and confined in
+    C; without it (no compiler), a fork of the run's init confined in Python. Same program, same run."""
+    monkeypatch.setenv("CPAGENT_SANDBOX_HELPER", "1" if helper else "0")
+    try:
+        backend = NativeBackend(slots=1)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        if helper and backend.config.zygote_lib is None:
+            pytest.skip("no C compiler to build the zygote library")
+        assert (backend.config.zygote_lib is not None) == helper
+        data = tmp_path / "in.txt"
+        data.write_text("2 3\n")
+        probe = ("import os, sys\nprint(sum(map(int, sys.stdin.read().split())), os.getppid(), sorted(os.listdir('/proc/self/fd')))\n"
+                 "print([l for l in open('/proc/self/status') if l.startswith(('CapEff', 'NoNewPrivs', 'Seccomp:'))])\n"
+                 "print(os.listdir('/work'), os.getcwd(), len([p for p in os.listdir('/proc') if p.isdigit()]))\n")
+        for _ in range(3):
+            r = backend.run(py_run(probe, stdin=data))
+            assert dict(r.extra)["zygote"] is True and r.status is Status.OK, r
+            lines = r.stdout.decode().splitlines()
+            assert lines[0] == "5 1 ['0', '1', '2', '3']"  # C's parent is the run's init; only the std fds
+            assert "CapEff:\\t0000000000000000" in lines[1] and "NoNewPrivs:\\t1" in lines[1]
+            assert "Seccomp:\\t2" in lines[1]
+            assert lines[2] == "['main.py'] /work 2"  # the run's init and the program: nothing else
+        r = backend.run(py_run("import os, signal\nprint('x', flush=True)\nos.kill(os.getpid(), signal.SIGSEGV)\n"))
+        assert (r.status, r.signal, r.stdout) == (Status.RE, signal.SIGSEGV, b"x\n")
+        r = backend.run(py_run("import sys\nprint(input())\nsys.exit(3)\n", stdin=data))
+        assert (r.status, r.exit_code, r.stdout) == (Status.RE, 3, b"2 3\n")
+    finally:
+        backend.close()
+
+
 def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for proc in Path("/proc").iterdir():

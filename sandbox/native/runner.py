@@ -17,13 +17,22 @@ a *standby* ahead of time and hands the host two sockets, one to B and one to C:
   fd, drops every capability (bounding set included), sets no_new_privs, installs the seccomp
   filter and execs the program, or, for Python, runs it in this warm interpreter (the zygote).
 
+With the zygote library (helper.c built with CPAGENT_LIBRARY, sent by the host beside the helper),
+the runner's loop for Python standbys is C (cpagent_serve): B is a clone of the C standby server and
+C the one copy of this interpreter per run, forked into B's namespaces as B's child; C confines
+itself in C (cpagent_python_child) and only then runs Python. The code below that makes B and C
+from Python (two forks of this interpreter per run) is the fallback without a C compiler.
+
 A run thus costs the host one message to C, one to B and one reply: three wake-ups, as few as a
 plain fork and wait. Wire format: 4-byte big-endian length, a JSON header whose "blobs" lists the
 byte lengths of the binary payloads that follow; descriptors travel with a 1-byte message (SCM_RIGHTS).
 """
 
+import atexit
+import codecs
 import ctypes
 import errno
+import gc
 import json
 import os
 import platform
@@ -33,10 +42,6 @@ import socket
 import struct
 import sys
 import time
-
-import atexit
-import codecs
-import gc
 import types
 
 try:  # signal.signal without its enum wrapping: the wrapper's lookups copy pages in every forked run
@@ -1053,10 +1058,11 @@ def main():
         ZLIB.cpagent_serve.argtypes = [ctypes.c_int, ctypes.c_int]
         ZLIB.cpagent_python_child.argtypes = [ctypes.c_void_p, ctypes.c_int]
         ZLIB.cpagent_set_filter.argtypes = [ctypes.c_char_p, ctypes.c_int]
-        if ZLIB.cpagent_init() < 0:
-            ZLIB = None
-        ARGS_BUF = ctypes.create_string_buffer(ARGS_SIZE)
-        SERVER_LINK = server_link
+        if ZLIB.cpagent_init() < 0 or ZLIB.cpagent_set_filter(bpf, len(bpf)) < 0:
+            ZLIB = None  # the runner's Python makes the standbys (two forks per run)
+        else:
+            ARGS_BUF = ctypes.create_string_buffer(ARGS_SIZE)
+            SERVER_LINK = server_link
     if init.get("zygote", True):
         zygote_preload()
         calibrate_depth()
@@ -1068,8 +1074,6 @@ def main():
     drop_bounding_set()
     BOUNDING_SET_EMPTY = True
     prepare_confinement(bpf)
-    if ZLIB is not None:
-        ZLIB.cpagent_set_filter(bpf, len(bpf))
     if ZLIB is not None:
         # The streams the judge's own Python runs use (PYTHONIOENCODING=utf-8), and python3's defaults.
         for plan in ({"encoding": "utf-8", "errors": "strict", "unbuffered": False},
@@ -1107,6 +1111,9 @@ def main():
             return
         if req.get("op") == "ping":
             send_frame(sock, {"pong": True})
+            continue
+        if ZLIB is not None:  # standbys are asked for with 'P' here (their cgroups travel with it)
+            send_frame(sock, {"error": "unexpected request %r" % req.get("op")})
             continue
         try:
             pid, c_host, b_host = make_standby(fds, bpf)
