@@ -384,6 +384,30 @@ def test_zygote_streams_equal_plain_python3(native: NativeBackend, command: tupl
     assert (got.status, got.stdout, got.stderr) == (want.status, want.stdout, want.stderr)
 
 
+def test_zygote_matches_python3_on_real_solutions(native: NativeBackend, cp_data: Path, tmp_path: Path) -> None:
+    """Real Codeforces Python solutions (CodeContests), an evenly spread sample: the zygote gives exactly
+    what python3 started per run gives, tests and outputs alike."""
+    import json
+
+    rows = [json.loads(line) for line in (cp_data / "codecontests_cf_python.jsonl").read_text().splitlines()]
+    specs = []
+    for row in rows[::len(rows) // 6][:6]:
+        solution = row["correct_solutions"][0]["code"]
+        for i, test in enumerate((row["public_tests"] + row["hidden_tests"])[:2]):
+            data = tmp_path / f"{len(specs)}-{i}.in"
+            data.write_text(test["input"])
+            specs.append(py_run(solution, stdin=data, cpu_time_s=5.0, memory_mb=256))
+    plain = NativeBackend(slots=1, zygote=False)
+    try:
+        want = plain.run_batch(specs)
+    finally:
+        plain.close()
+    got = native.run_batch(specs)
+    assert all(dict(r.extra).get("zygote") for r in got)
+    for g, w in zip(got, want):
+        assert (g.status, g.exit_code, g.stdout, g.stderr) == (w.status, w.exit_code, w.stdout, w.stderr)
+
+
 def test_zygote_is_not_used_for_other_commands(native: NativeBackend) -> None:
     r = native.run(RunSpec(command=("/usr/bin/python3", "-c", "print(7)"), language="python3"))
     assert r.stdout == b"7\n" and dict(r.extra)["zygote"] is False
