@@ -344,6 +344,19 @@ ZYGOTE_PROGRAMS = [
     STREAM_PROBE,
     # an encoding alone in PYTHONIOENCODING means errors=strict: a lone surrogate fails as under python3
     "print('\\udcff')\n",
+    # what python3's finalization does: an output wrapper the program never flushed (in a reference
+    # cycle, flushing through a global function) writes its buffer when the program's objects go
+    "import io, os\nclass Out(io.IOBase):\n    def __init__(self):\n        self.buf = []\n"
+    "        self.write = lambda s: self.buf.append(s)\n    def flush(self):\n"
+    "        emit(''.join(self.buf)); self.buf.clear()\ndef emit(s):\n    os.write(1, s.encode())\n"
+    "out = Out()\nprint('first')\nout.write('later\\n')\n",
+    # stdout closed by the program: not flushed again, exit status 0
+    "import sys\nwith sys.stdout as f:\n    print(42, file=f)\n",
+    # sys.stdout replaced; an atexit function writes to the original, flushed at the very end
+    "import atexit, io, sys\nbuf = io.StringIO()\nsys.stdout = buf\nprint('kept')\n"
+    "atexit.register(lambda: sys.__stdout__.write(buf.getvalue()))\n",
+    # a flush that fails at exit: reported as python3 reports it, exit status 120
+    "import os\nprint('lost')\nos.close(1)\n",
 ]
 
 

@@ -28,6 +28,7 @@ plain fork and wait. Wire format: 4-byte big-endian length, a JSON header whose 
 byte lengths of the binary payloads that follow; descriptors travel with a 1-byte message (SCM_RIGHTS).
 """
 
+import _weakref
 import atexit
 import codecs
 import ctypes
@@ -575,6 +576,7 @@ def zygote_run(plan, env, fd_kinds=None):
         except BaseException:
             pass
         code = 1
+    main = tb = None  # the program's globals must be the program's alone when it is finalized
     code = finish_interpreter(code)
     os._exit(code)
 
@@ -593,7 +595,15 @@ def exit_code_of(exc):
 
 
 def finish_interpreter(code):
-    """What Py_FinalizeEx does first: join threads, run atexit, flush the streams."""
+    """What Py_FinalizeEx does before the process ends, as far as a program can see it: join threads,
+    run atexit, flush sys.stdout and sys.stderr (closed ones skipped), collect garbage, then what
+    finalize_modules does to the program's objects: sys.std* back to the originals, __main__ out
+    of sys.modules and a collection, so that what only the program held is finalized with its
+    globals intact (a file or an output wrapper the program never flushed writes its buffer); if
+    __main__ is still held from elsewhere its globals are cleared as _PyModule_ClearDict clears them
+    and collected again. Last the original std streams are flushed, as when sys's dict is cleared
+    (errors silent there). A failed flush of sys.stdout or sys.stderr makes the exit status 120, as
+    in Py_RunMain. The caller must hold no reference to __main__."""
     try:
         if "threading" in sys.modules:
             sys.modules["threading"]._shutdown()
@@ -605,13 +615,79 @@ def finish_interpreter(code):
         code = exit_code_of(exc)
     except BaseException:
         pass
-    for stream in (sys.stdout, sys.stderr):
+    failed = flush_std_files()
+    try:
+        gc.collect()
+        sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
+        main = sys.modules.get("__main__")
+        ref = _weakref.ref(main) if isinstance(main, types.ModuleType) else None
+        sys.modules["__main__"] = main = None
+        gc.collect()
+        main = ref() if ref is not None else None
+        if main is not None:
+            names = main.__dict__
+            main = None
+            for first in (True, False):
+                for name in list(names):
+                    if name != "__builtins__" and (name[:1] == "_" and name[:2] != "__") == first:
+                        names[name] = None
+            names = None
+            gc.collect()
+    except BaseException:
+        pass
+    for stream in (sys.__stdout__, sys.__stderr__):  # closed when sys's dict is cleared: errors silent then
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except BaseException:
+            pass
+    return 120 if failed else code
+
+
+def flush_std_files():
+    """Python/pylifecycle.c flush_std_files: True when a flush failed (a failure on stdout is
+    reported as an unraisable exception, on stderr silently)."""
+    failed = False
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name, None)
+        if stream is None:
+            continue
+        try:
+            closed = bool(stream.closed)
+        except BaseException:
+            closed = False
+        if closed:
+            continue
         try:
             stream.flush()
-        except BaseException:
-            if stream is sys.stdout:
-                code = 120
-    return code
+        except BaseException as exc:  # noqa: BLE001
+            failed = True
+            if name == "stdout" and UNRAISABLE_ARGS is not None:
+                try:  # PyErr_WriteUnraisable(stdout); this frame is not part of the traceback
+                    tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+                    sys.unraisablehook(UNRAISABLE_ARGS((type(exc), exc, tb, None, stream)))
+                except BaseException:
+                    pass
+    return failed
+
+
+def unraisable_args_type():
+    """The type PyErr_WriteUnraisable gives sys.unraisablehook (not exposed by name): caught once
+    from the hook itself."""
+    got = []
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda args: got.append(type(args))
+
+    class Probe:
+        def __del__(self):
+            raise RuntimeError("probe")
+
+    Probe()
+    sys.unraisablehook = hook
+    return got[0] if got else None
+
+
+UNRAISABLE_ARGS = unraisable_args_type()
 
 
 # -- one run ---------------------------------------------------------------------------------------
