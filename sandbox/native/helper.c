@@ -894,9 +894,10 @@ static int open_ns(pid_t pid, const char *kind) {
     return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* The next Python run's standby: B (python_init, cloned by the standby server on `server`) and C (a copy of the caller in B's
- * namespaces, joined to the run's cgroups later by cpagent_python_child). In the caller: sends 'S'
- * with C's and B's host sockets on `host` and returns B's pid (or -errno, nothing left behind).
+/* The next Python run's standby: B (python_init, cloned by the standby server on `server`) and C (a
+ * copy of the caller in B's namespaces, joined to the run's cgroups later by cpagent_python_child).
+ * In the caller: sends 'S' with C's and B's host sockets on `host` and returns B's pid (or -errno,
+ * nothing left behind).
  * In C: returns 0 (the caller's interpreter must run its after-fork hooks, then call
  * cpagent_python_child). `procs` are closed in the caller either way. */
 int cpagent_python_standby(int host, int server, const int *procs, int nprocs) {
@@ -921,8 +922,8 @@ int cpagent_python_standby(int host, int server, const int *procs, int nprocs) {
     close(link[0]);
     b[1] = link[0] = -1;
     memcpy(&value, reply + 1, 4);
-    if (reply[0] != 'S') {
-        result = -(int)value;
+    if (reply[0] != 'S' || value == 0) { /* never 0 here: 0 means "this is C" to the caller */
+        result = reply[0] != 'S' && value ? -(int)value : -EIO;
         goto out;
     }
     bpid = value;
