@@ -316,6 +316,14 @@ def test_close_leaves_no_process_and_no_cgroup(bins: dict[str, Path]) -> None:
 
 
 # -- the zygote ------------------------------------------------------------------------------------
+# The std streams as python3 makes them: names, modes, buffering, error handlers, no newline translation.
+STREAM_PROBE = (
+    "import sys\nfor s in (sys.stdin, sys.stdout, sys.stderr):\n"
+    "    print(s.name, s.mode, s.encoding, s.errors, s.line_buffering, s.write_through, type(s.buffer).__name__,"
+    " getattr(s.buffer, 'raw', s.buffer).name, s.newlines, s.seekable(), s.buffer.seekable())\n"
+    "print(repr(sys.stdin.readline()), repr(sys.stdin.read()))\nsys.stdout.write('a\\r\\nb\\n')\n"
+    "print('\\xe9\\u2713', file=sys.stderr)\n"
+)
 ZYGOTE_PROGRAMS = [
     "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n",
     "import sys\nprint('out'); print('err', file=sys.stderr); sys.exit(4)\n",
@@ -333,13 +341,29 @@ ZYGOTE_PROGRAMS = [
     # signal dispositions as python3 sets them (SIGPIPE and SIGXFSZ ignored, SIGINT raises KeyboardInterrupt)
     "import signal\nprint([str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ, "
     "signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP)])\n",
+    STREAM_PROBE,
+    # an encoding alone in PYTHONIOENCODING means errors=strict: a lone surrogate fails as under python3
+    "print('\\udcff')\n",
+    # what python3's finalization does: an output wrapper the program never flushed (in a reference
+    # cycle, flushing through a global function) writes its buffer when the program's objects go
+    "import io, os\nclass Out(io.IOBase):\n    def __init__(self):\n        self.buf = []\n"
+    "        self.write = lambda s: self.buf.append(s)\n    def flush(self):\n"
+    "        emit(''.join(self.buf)); self.buf.clear()\ndef emit(s):\n    os.write(1, s.encode())\n"
+    "out = Out()\nprint('first')\nout.write('later\\n')\n",
+    # stdout closed by the program: not flushed again, exit status 0
+    "import sys\nwith sys.stdout as f:\n    print(42, file=f)\n",
+    # sys.stdout replaced; an atexit function writes to the original, flushed at the very end
+    "import atexit, io, sys\nbuf = io.StringIO()\nsys.stdout = buf\nprint('kept')\n"
+    "atexit.register(lambda: sys.__stdout__.write(buf.getvalue()))\n",
+    # a flush that fails at exit: reported as python3 reports it, exit status 120
+    "import os\nprint('lost')\nos.close(1)\n",
 ]
 
 
 @pytest.mark.parametrize("source", ZYGOTE_PROGRAMS)
 def test_zygote_equals_plain_python3(native: NativeBackend, source: str, tmp_path: Path) -> None:
     data = tmp_path / "in.txt"
-    data.write_text("1 2 3\n")
+    data.write_bytes(b"1 2 3\r\n4\n")  # a CRLF line: python3's stdin does not translate newlines
     plain = NativeBackend(slots=1, zygote=False)
     try:
         want = plain.run(py_run(source, stdin=data, max_processes=4))
@@ -350,6 +374,51 @@ def test_zygote_equals_plain_python3(native: NativeBackend, source: str, tmp_pat
     assert (got.status, got.exit_code, got.signal) == (want.status, want.exit_code, want.signal)
     assert got.stdout == want.stdout
     assert got.stderr == want.stderr
+
+
+@pytest.mark.parametrize("command, env", [
+    (("/usr/bin/python3", "main.py"), ()),  # python3's own defaults
+    (("/usr/bin/python3", "-u", "main.py"), (("PYTHONIOENCODING", "utf-8"),)),  # unbuffered
+    (("python3", "main.py"), (("PYTHONIOENCODING", "latin-1:replace"),)),  # streams made per run
+])
+def test_zygote_streams_equal_plain_python3(native: NativeBackend, command: tuple[str, ...],
+                                            env: tuple[tuple[str, str], ...], tmp_path: Path) -> None:
+    data = tmp_path / "in.txt"
+    data.write_bytes(b"1 2\r\n3\n")
+    spec = RunSpec(command=command, files=(FileSpec("main.py", content=STREAM_PROBE.encode()),), language="python3",
+                   env=env, stdin=data)
+    plain = NativeBackend(slots=1, zygote=False)
+    try:
+        want = plain.run(spec)
+    finally:
+        plain.close()
+    got = native.run(spec)
+    assert dict(got.extra).get("zygote") is True and want.status is Status.OK, (got, want)
+    assert (got.status, got.stdout, got.stderr) == (want.status, want.stdout, want.stderr)
+
+
+def test_zygote_matches_python3_on_real_solutions(native: NativeBackend, cp_data: Path, tmp_path: Path) -> None:
+    """Real Codeforces Python solutions (CodeContests), an evenly spread sample: the zygote gives exactly
+    what python3 started per run gives, tests and outputs alike."""
+    import json
+
+    rows = [json.loads(line) for line in (cp_data / "codecontests_cf_python.jsonl").read_text().splitlines()]
+    specs = []
+    for row in rows[::len(rows) // 6][:6]:
+        solution = row["correct_solutions"][0]["code"]
+        for i, test in enumerate((row["public_tests"] + row["hidden_tests"])[:2]):
+            data = tmp_path / f"{len(specs)}-{i}.in"
+            data.write_text(test["input"])
+            specs.append(py_run(solution, stdin=data, cpu_time_s=5.0, memory_mb=256))
+    plain = NativeBackend(slots=1, zygote=False)
+    try:
+        want = plain.run_batch(specs)
+    finally:
+        plain.close()
+    got = native.run_batch(specs)
+    assert all(dict(r.extra).get("zygote") for r in got)
+    for g, w in zip(got, want):
+        assert (g.status, g.exit_code, g.stdout, g.stderr) == (w.status, w.exit_code, w.stdout, w.stderr)
 
 
 def test_zygote_is_not_used_for_other_commands(native: NativeBackend) -> None:
@@ -464,6 +533,41 @@ def test_both_launchers_give_the_same_results(helper: bool, bins: dict[str, Path
         assert r.stdout.decode().split("Seccomp:")[1].split()[0] == "2"
         missing = backend.run(RunSpec(command=("./nonexistent",)))
         assert missing.status is Status.IE and "nonexistent" in missing.message
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("helper", [True, False], ids=["zygote-library", "python-runner"])
+def test_both_zygote_launchers_give_the_same_results(helper: bool, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the library, C is a copy of the runner made inside the run's namespaces and confined in
+    C; without it (no compiler), a fork of the run's init confined in Python. Same program, same run."""
+    monkeypatch.setenv("CPAGENT_SANDBOX_HELPER", "1" if helper else "0")
+    try:
+        backend = NativeBackend(slots=1)
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        if helper and backend.config.zygote_lib is None:
+            pytest.skip("no C compiler to build the zygote library")
+        assert (backend.config.zygote_lib is not None) == helper
+        data = tmp_path / "in.txt"
+        data.write_text("2 3\n")
+        probe = ("import os, sys\nprint(sum(map(int, sys.stdin.read().split())), os.getppid(), sorted(os.listdir('/proc/self/fd')))\n"
+                 "print([l for l in open('/proc/self/status') if l.startswith(('CapEff', 'NoNewPrivs', 'Seccomp:'))])\n"
+                 "print(os.listdir('/work'), os.getcwd(), len([p for p in os.listdir('/proc') if p.isdigit()]))\n")
+        for _ in range(3):
+            r = backend.run(py_run(probe, stdin=data))
+            assert dict(r.extra)["zygote"] is True and r.status is Status.OK, r
+            lines = r.stdout.decode().splitlines()
+            assert lines[0] == "5 1 ['0', '1', '2', '3']"  # C's parent is the run's init; only the std fds
+            assert "CapEff:\\t0000000000000000" in lines[1] and "NoNewPrivs:\\t1" in lines[1]
+            assert "Seccomp:\\t2" in lines[1]
+            assert lines[2] == "['main.py'] /work 2"  # the run's init and the program: nothing else
+        r = backend.run(py_run("import os, signal\nprint('x', flush=True)\nos.kill(os.getpid(), signal.SIGSEGV)\n"))
+        assert (r.status, r.signal, r.stdout) == (Status.RE, signal.SIGSEGV, b"x\n")
+        r = backend.run(py_run("import sys\nprint(input())\nsys.exit(3)\n", stdin=data))
+        assert (r.status, r.exit_code, r.stdout) == (Status.RE, 3, b"2 3\n")
     finally:
         backend.close()
 

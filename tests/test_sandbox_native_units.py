@@ -171,8 +171,11 @@ def plan(argv: list[str], env: list[tuple[str, str]] | None = None) -> object:
 def test_zygote_serves_the_judges_python_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner.sys, "executable", "/usr/bin/python3")
     got = plan(["/usr/bin/python3", "-B", "main.py", "x"], [("PYTHONIOENCODING", "utf-8"), ("PYTHONHASHSEED", "0")])
+    # python3 reads PYTHONIOENCODING=utf-8 (an encoding alone) as utf-8:strict
     assert got == {"script": "main.py", "args": ["x"], "argv0": "/usr/bin/python3", "unbuffered": False,
-                   "encoding": "utf-8", "errors": None}
+                   "encoding": "utf-8", "errors": "strict"}
+    assert plan(["python3", "main.py"], [("PYTHONIOENCODING", ":replace")])["errors"] == "replace"
+    assert plan(["python3", "main.py"], [("PYTHONIOENCODING", "latin-1:replace")])["errors"] == "replace"
 
 
 def test_zygote_declines_what_it_cannot_reproduce(monkeypatch: pytest.MonkeyPatch) -> None:

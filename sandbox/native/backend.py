@@ -30,7 +30,7 @@ from sandbox.errors import UnsafeSandboxError
 from sandbox.native import layers, runner, wire
 from sandbox.native.bwrap import PYTHON, find_bwrap, system_mounts
 from sandbox.native.cgroups import Baseline, CgroupManager, CgroupStats, RunCgroup
-from sandbox.native.helper_build import helper_binary
+from sandbox.native.helper_build import helper_binary, zygote_library
 from sandbox.native.seccomp import filter_bpf
 from sandbox.native.slot import Slot, SlotBroken, SlotConfig, Standby
 from sandbox.native.status import Observation, classify
@@ -192,7 +192,9 @@ class NativeBackend(Backend):
         self.secure = not missing
         self.config = SlotConfig(bwrap=bwrap, mounts=system_mounts(), seccomp_bpf=bpf, zygote=self.zygote,
                                  host_uid=layers.sandbox_uid(),
-                                 helper=helper_binary() if _env_flag("CPAGENT_SANDBOX_HELPER", True) else None)
+                                 helper=helper_binary() if _env_flag("CPAGENT_SANDBOX_HELPER", True) else None,
+                                 zygote_lib=zygote_library() if self.zygote and _env_flag("CPAGENT_SANDBOX_HELPER", True)
+                                 else None)
         self.pool = SlotPool(self.config, self.slots)
         self._remover = ThreadPoolExecutor(max_workers=1, thread_name_prefix="native-cgroup-remover")
         self.watchdog = Watchdog()
@@ -302,7 +304,7 @@ class NativeBackend(Backend):
                     cpu_fd=0 if cg is not None else -1, relay_fd=len(b_fds) - 1 if relay_fd is not None else -1,
                     cgroup_v2=cg is not None and cg.version == 2, collect=spec.collect)
                 try:
-                    if standby.kind == "helper":
+                    if standby.kind == "helper" or slot.zygote_lib:
                         standby.send(standby.exec_sock, {}, [], c_fds, raw=helper_request(c_req, c_blobs))
                     else:
                         standby.send(standby.exec_sock, c_req, c_blobs, c_fds)

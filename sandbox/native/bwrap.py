@@ -57,10 +57,11 @@ def find_bwrap() -> str | None:
 
 
 HELPER_PATH = "/.cpagent/exec-helper"
+ZYGOTE_LIB_PATH = "/.cpagent/zygote.so"
 
 
 def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int, helper_fd: int | None = None,
-              server_fd: int | None = None) -> list[str]:
+              server_fd: int | None = None, zygote_lib_fd: int | None = None) -> list[str]:
     """The full bwrap argv of one slot, ending with the runner's command."""
     argv = [
         bwrap,
@@ -84,6 +85,8 @@ def slot_argv(bwrap: str, mounts: SlotMounts, *, runner_fd: int, sock_fd: int, h
         "--tmpfs", "/tmp", "--dir", "/work",
         "--ro-bind-data", str(runner_fd), RUNNER_PATH,
         *(["--perms", "0555", "--ro-bind-data", str(helper_fd), HELPER_PATH] if helper_fd is not None else []),
+        *(["--perms", "0555", "--ro-bind-data", str(zygote_lib_fd), ZYGOTE_LIB_PATH] if zygote_lib_fd is not None
+          else []),
         "--chdir", "/work",
         "--remount-ro", "/",
         PYTHON, RUNNER_PATH, str(sock_fd), *([str(server_fd)] if server_fd is not None else []),

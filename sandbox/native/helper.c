@@ -7,16 +7,21 @@
  *
  * Modes (argv[1]):
  *
- *   server SOCK BPF_FD       Started once per slot by the runner. For every 1-byte request 'P' on
+ *   server SOCK BPF_FD [RUNNER]
+ *                            Started once per slot by the runner. For every 1-byte request 'P' on
  *                            SOCK (carrying the run's write-only cgroup.procs fds, SCM_RIGHTS) it
  *                            clones the next run's init B (a child of the runner, which reaps it)
  *                            into fresh PID and mount namespaces and
  *                            answers 'S' + B's pid (u32), carrying two sockets: to C (the program's
- *                            process) and to B. The host talks to both directly.
+ *                            process) and to B. The host talks to both directly. For every 'Y' on
+ *                            RUNNER (carrying B's channel to the host and its link to C) it clones
+ *                            the B of a Python run (python_init), whose C the runner makes.
  *   watch CHAN OUT ERR ERROR CPID
- *                            Exec'd by the Python runner's B (for Python programs, whose process C is
- *                            a fork of the warm interpreter): B becomes this watcher, still PID 1 of
- *                            the run and still C's parent.
+ *                            Exec'd by the Python runner's B when the zygote library is not in use
+ *                            (C a fork of B, itself a fork of the warm interpreter): B becomes this
+ *                            watcher, still PID 1 of the run and still C's parent.
+ *
+ * Built with -shared -DCPAGENT_LIBRARY, this file is also the Python zygote's library (at the end).
  *
  * B (the run's init): private mounts, fresh size-limited tmpfs on /work, /tmp, /dev/shm and a fresh
  * /proc; forks C; waits for the host's watch request; then reads stdout/stderr (output limit), polls
@@ -221,10 +226,16 @@ static void set_limit(int resource, uint64_t value) {
     if (setrlimit(resource, &r) < 0) fail("setrlimit %d: %s", resource, strerror(errno));
 }
 
-/* Never returns: waits for the exec request on `sock`, confines itself and execs the program. */
-static void program_process(int sock, int err_pipe, int out_fd, int err_fd, const int *procs, int nprocs) {
+/* Waits for the exec request on `sock` and confines this process for the program: files, rlimits,
+ * std fds (every other fd closed, the error pipe on 3), /work, a new session, no capabilities,
+ * no_new_privs, the seccomp filter. Returns the program's argv and environment; any failure ends
+ * the process with "E<why>" on the error pipe. `reset_signals`: every handler back to SIG_DFL (an
+ * exec'd program; the Python zygote sets its own as python3 does). */
+static void confine_program(int sock, int err_pipe, int out_fd, int err_fd, const int *procs, int nprocs,
+                            int reset_signals, char ***argv_out, char ***env_out) {
     error_fd = err_pipe;
-    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* the program starts clean */
+    if (reset_signals)
+        for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL); /* the program starts clean */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -351,6 +362,14 @@ static void program_process(int sock, int err_pipe, int out_fd, int err_fd, cons
         struct sock_fprog prog = {(unsigned short)(bpf_len / sizeof(struct sock_filter)), (struct sock_filter *)bpf};
         if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) fail("seccomp: %s", strerror(errno));
     }
+    *argv_out = args;
+    *env_out = env;
+}
+
+/* Never returns: waits for the exec request on `sock`, confines itself and execs the program. */
+static void program_process(int sock, int err_pipe, int out_fd, int err_fd, const int *procs, int nprocs) {
+    char **args, **env;
+    confine_program(sock, err_pipe, out_fd, err_fd, procs, nprocs, 1, &args, &env);
     environ = env;
     if (write(3, "R", 1) != 1) _exit(127); /* the program starts now: from here its fate is its own */
     execvp(args[0], args);
@@ -528,7 +547,12 @@ static void watch(int chan, int out_r, int err_r, int error_r, pid_t cpid, const
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     pid_t w;
-    do w = wait4(cpid, &status, 0, &ru); while (w < 0 && errno == EINTR);
+    /* ECHILD: a Python run's C not adopted yet by this init (its intermediate parent is exiting) */
+    for (int tries = 0;; tries++) {
+        w = wait4(cpid, &status, 0, &ru);
+        if (w >= 0 || (errno != EINTR && (errno != ECHILD || tries >= 20000))) break;
+        if (errno == ECHILD) usleep(50);
+    }
     /* what is already in the pipes; a daemon still writing is killed next */
     fcntl(out_r, F_SETFL, O_NONBLOCK);
     fcntl(err_r, F_SETFL, O_NONBLOCK);
@@ -615,18 +639,24 @@ static int mount_tmpfs(const char *target, const char *mode) {
     return mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts);
 }
 
-/* PID 1 of a new run (cloned by the server): private file systems, the standby C, then the watch. */
-static void init_b(int chan, int c_chan, const int *procs, int nprocs) {
+/* The run's private file systems (B is PID 1 of fresh PID and mount namespaces); "" or why not. */
+static void setup_mounts(char *setup_error, size_t size) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     signal(SIGCHLD, SIG_DFL); /* the runner ignores it (auto-reaping); B must wait for its children */
-    char setup_error[512] = "";
+    setup_error[0] = 0;
     if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-        snprintf(setup_error, sizeof setup_error, "make mounts private: %s", strerror(errno));
+        snprintf(setup_error, size, "make mounts private: %s", strerror(errno));
     else if (mount_tmpfs("/work", "0755") < 0 || mount_tmpfs("/tmp", "1777") < 0 || mount_tmpfs("/dev/shm", "1777") < 0)
-        snprintf(setup_error, sizeof setup_error, "mount tmpfs: %s", strerror(errno));
+        snprintf(setup_error, size, "mount tmpfs: %s", strerror(errno));
     else if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-        snprintf(setup_error, sizeof setup_error, "mount /proc: %s", strerror(errno));
+        snprintf(setup_error, size, "mount /proc: %s", strerror(errno));
+}
+
+/* PID 1 of a new run (cloned by the server): private file systems, the standby C, then the watch. */
+static void init_b(int chan, int c_chan, const int *procs, int nprocs) {
+    char setup_error[512];
+    setup_mounts(setup_error, sizeof setup_error);
     int out[2], err[2], errp[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) _exit(1);
     pid_t pid = fork();
@@ -647,6 +677,38 @@ static void init_b(int chan, int c_chan, const int *procs, int nprocs) {
     watch(chan, out[0], err[0], errp[0], pid, setup_error);
 }
 
+/* PID 1 of a Python run (cloned by the standby server at the runner's request): private file
+ * systems, then C's pipes go to C (the copy of the warm interpreter the runner makes in this PID
+ * namespace, see cpagent_fork_into) over `link`, C answers with its pid, and B watches the run like
+ * any other. 'N' = ready, 'F' = the set-up failed (C exits at once and the watch reports the error:
+ * IE, never a verdict). */
+static void python_init(int chan, int link) {
+    char setup_error[512];
+    setup_mounts(setup_error, sizeof setup_error);
+    int out[2], err[2], errp[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) _exit(1);
+    int ends[3] = {out[1], err[1], errp[1]};
+    if (send_with_fds(link, setup_error[0] ? "F" : "N", 1, ends, 3) < 0) _exit(0);
+    close(out[1]);
+    close(err[1]);
+    close(errp[1]);
+    uint32_t cpid = 0;
+    if (read_all(link, &cpid, 4) < 0 || cpid == 0) _exit(0); /* no C: the slot is closing */
+    close(link);
+    /* C becomes this process's child when its intermediate parent exits (microseconds after C was
+     * made). The watch follows C through a pidfd, which needs no parenthood, and waits for it only
+     * once it has ended (see reap_program); without pidfds (Linux < 5.3), wait for the adoption here. */
+    int probe = syscall(SYS_pidfd_open, cpid, 0);
+    if (probe >= 0) close(probe);
+    else
+        for (int i = 0; i < 20000; i++) {
+            siginfo_t si;
+            if (waitid(P_PID, cpid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 || errno != ECHILD) break;
+            usleep(100);
+        }
+    watch(chan, out[0], err[0], errp[0], (pid_t)cpid, setup_error);
+}
+
 /* -- the standby server -------------------------------------------------------------------------------- */
 /* 'E' + u32 length + text: why no standby could be made (the host reports IE). */
 static void send_error(int sock, const char *what, int err) {
@@ -659,11 +721,50 @@ static void send_error(int sock, const char *what, int err) {
     send_with_fds(sock, msg, 5 + n, NULL, 0);
 }
 
-static int server(int sock) {
+/* B of a Python run, for the runner (on `runner`: 'Y' with B's channel to the host and its link to C):
+ * cloned like a compiled run's B, it runs python_init. Answers 'S' + B's pid or 'E' + errno (u32). */
+static void python_request(int sock, int runner) {
+    int fds[MAX_FDS], nfds = 0;
+    int op = recv_with_fds(runner, fds, &nfds);
+    if (op < 0) _exit(0); /* the runner is gone: so is the slot */
+    char msg[5] = {'E'};
+    uint32_t value = EINVAL;
+    if (op == 'Y' && nfds == 2) {
+        pid_t pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid == 0) {
+            close(sock);
+            close(runner);
+            python_init(fds[0], fds[1]);
+            _exit(0);
+        }
+        if (pid > 0) {
+            msg[0] = 'S';
+            value = pid;
+        } else {
+            value = errno;
+        }
+    }
+    for (int i = 0; i < nfds; i++) close(fds[i]);
+    memcpy(msg + 1, &value, 4);
+    if (write_all(runner, msg, sizeof msg) < 0) _exit(0);
+}
+
+static int server(int sock, int runner) {
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN);
     for (;;) {
+        if (runner >= 0) {
+            struct pollfd p[2] = {{sock, POLLIN, 0}, {runner, POLLIN, 0}};
+            if (poll(p, 2, -1) < 0) {
+                if (errno == EINTR) continue;
+                return 1;
+            }
+            if (p[1].revents) {
+                python_request(sock, runner);
+                continue;
+            }
+        }
         int procs[MAX_FDS], nprocs = 0;
         int op = recv_with_fds(sock, procs, &nprocs);
         if (op < 0 || op == 'Q') return 0;
@@ -680,6 +781,7 @@ static int server(int sock) {
             close(b[0]);
             close(c[0]);
             close(sock);
+            if (runner >= 0) close(runner);
             init_b(b[1], c[1], procs, nprocs);
             _exit(0);
         }
@@ -711,16 +813,235 @@ static void read_bpf(int fd) {
     close(fd);
 }
 
+#ifdef CPAGENT_LIBRARY
+/* -- the Python zygote's library (built from this file with -shared -DCPAGENT_LIBRARY) -----------------
+ *
+ * Loaded by the in-sandbox runner (runner.py) with ctypes.PyDLL. A Python run used to cost two forks
+ * of the runner's interpreter (B, the run's init, which then exec'd the C watcher, and C, the
+ * program's process), each copying the interpreter's page tables and pages and tearing them down
+ * again, and C then confined itself step by step in Python, and the runner's Python made each
+ * standby. With this library:
+ *
+ *   cpagent_serve         the runner's loop for Python standbys, in C: for each request 'P' from
+ *                         the host, B is a clone of the small standby server (python_init, the same
+ *                         watcher compiled runs get), and C is the one copy of the interpreter
+ *                         (cpagent_fork_into), with the interpreter's own fork hooks around it.
+ *   cpagent_fork_into     makes C as a process of B's PID namespace and B's child: the runner enters
+ *                         B's PID namespace for its children (setns), a vfork'd intermediate (sharing
+ *                         the runner's memory, so no copy) forks C and exits at once, and C is
+ *                         re-parented to the namespace's init, B. B thus reaps C and reads its exit
+ *                         status and rusage exactly as before. C joins B's mount namespace (its fresh
+ *                         tmpfs and /proc) before it returns into Python.
+ *   cpagent_python_child  C's part up to the program: B's pipes, the cgroups, the host's request and
+ *                         the whole confinement (confine_program, the code compiled programs get), so
+ *                         that C touches as few of the interpreter's pages as it can.
+ *
+ * cpagent_fork_into blocks every signal around the shared-memory intermediate, so that no handler
+ * of the interpreter can run on memory the runner owns.
+ */
+pid_t _Fork(void); /* glibc >= 2.34: fork without atfork handlers (none of which may run here) */
+
+static int own_pidns = -1; /* the runner's own PID namespace (cpagent_init) */
+
+/* Once in the runner: remember its own PID namespace, re-entered after each fork_into. */
+int cpagent_init(void) {
+    own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    return own_pidns < 0 ? -errno : 0;
+}
+
+/* C: a copy of the caller in the PID namespace of `pidns_fd` (whose init becomes its parent) and the
+ * mount namespace of `mntns_fd`. Returns 0 in C; in the caller C's pid as seen in that namespace, or
+ * -errno. `own_pidns_fd` is the caller's own PID namespace, restored for its later children; if that
+ * fails the caller must not make any more processes (-ENOTRECOVERABLE). */
+static int cpagent_fork_into(int pidns_fd, int mntns_fd, int own_pidns_fd) {
+    if (setns(pidns_fd, CLONE_NEWPID) < 0) return -errno;
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    volatile int result = -EAGAIN;
+    pid_t x = vfork();
+    if (x == 0) { /* the intermediate: shares the caller's memory until it exits */
+        pid_t c = _Fork();
+        if (c == 0) { /* C, with its own copy of the memory: the intermediate's return path is its own */
+            if (setns(mntns_fd, CLONE_NEWNS) < 0) _exit(127);
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            return 0;
+        }
+        result = c < 0 ? -errno : c;
+        _exit(0); /* C is re-parented to the namespace's init */
+    }
+    int saved = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (setns(own_pidns_fd, CLONE_NEWPID) < 0) return -ENOTRECOVERABLE;
+    if (x < 0) return -saved;
+    return result;
+}
+
+/* The seccomp filter every run's C installs, given once by the runner before any fork. */
+int cpagent_set_filter(const char *filter, int len) {
+    if (len < 0 || (size_t)len > sizeof bpf) return -EINVAL;
+    memcpy(bpf, filter, len);
+    bpf_len = len;
+    return 0;
+}
+
+/* In C (set by cpagent_python_standby): its ends to B and to the host, the run's cgroup.procs fds. */
+static int c_link = -1, c_chan = -1, c_procs[MAX_FDS], c_nprocs = 0;
+
+static int open_ns(pid_t pid, const char *kind) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, kind);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The next Python run's standby: B (python_init, cloned by the standby server on `server`) and C (a
+ * copy of the caller in B's namespaces, joined to the run's cgroups later by cpagent_python_child).
+ * In the caller: sends 'S' with C's and B's host sockets on `host` and returns B's pid (or -errno,
+ * nothing left behind).
+ * In C: returns 0 (the caller's interpreter must run its after-fork hooks, then call
+ * cpagent_python_child). `procs` are closed in the caller either way. */
+int cpagent_python_standby(int host, int server, const int *procs, int nprocs) {
+    if (nprocs > MAX_FDS) nprocs = MAX_FDS;
+    int b[2] = {-1, -1}, c[2] = {-1, -1}, link[2] = {-1, -1}, ns[2] = {-1, -1}, result = 0;
+    pid_t bpid = -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b) < 0 ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c) < 0 ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, link) < 0) {
+        result = -errno;
+        goto out;
+    }
+    /* B from the standby server (a clone of that small process, as for compiled runs) */
+    int ends[2] = {b[1], link[0]};
+    char reply[5];
+    uint32_t value;
+    if (send_with_fds(server, "Y", 1, ends, 2) < 0 || read_all(server, reply, sizeof reply) < 0) {
+        result = -EPIPE;
+        goto out;
+    }
+    close(b[1]);
+    close(link[0]);
+    b[1] = link[0] = -1;
+    memcpy(&value, reply + 1, 4);
+    if (reply[0] != 'S' || value == 0) { /* never 0 here: 0 means "this is C" to the caller */
+        result = reply[0] != 'S' && value ? -(int)value : -EIO;
+        goto out;
+    }
+    bpid = value;
+    if ((ns[0] = open_ns(bpid, "pid")) < 0 || (ns[1] = open_ns(bpid, "mnt")) < 0) {
+        result = -errno;
+        goto out;
+    }
+    int cpid = cpagent_fork_into(ns[0], ns[1], own_pidns);
+    if (cpid == 0) { /* C: only its ends to B and the host (and the cgroups' fds) stay open */
+        close(ns[0]);
+        close(ns[1]);
+        close(b[0]);
+        close(c[0]);
+        close(host);
+        close(server);
+        c_link = link[1];
+        c_chan = c[1];
+        c_nprocs = nprocs;
+        memcpy(c_procs, procs, sizeof(int) * nprocs);
+        return 0;
+    }
+    if (cpid == -ENOTRECOVERABLE) _exit(70); /* still in the run's PID namespace: this runner must not go on */
+    if (cpid < 0) {
+        result = cpid;
+        goto out;
+    }
+    char msg[5] = {'S'};
+    uint32_t p = bpid;
+    memcpy(msg + 1, &p, 4);
+    int pair[2] = {c[0], b[0]};
+    result = send_with_fds(host, msg, sizeof msg, pair, 2) < 0 ? -EPIPE : bpid;
+out:
+    if (result < 0 && bpid > 0) kill(bpid, SIGKILL);
+    for (int i = 0; i < 2; i++) {
+        int fds[] = {b[i], c[i], link[i], ns[i]};
+        for (int k = 0; k < 4; k++)
+            if (fds[k] >= 0) close(fds[k]);
+    }
+    for (int i = 0; i < nprocs; i++) close(procs[i]);
+    return result;
+}
+
+/* The interpreter's own fork hooks (what os.fork() runs around fork()): the runner's python3 exports them. */
+void PyOS_BeforeFork(void);
+void PyOS_AfterFork_Parent(void);
+void PyOS_AfterFork_Child(void);
+
+/* The runner's loop for Python standbys, without Python: for every 1-byte request 'P' on `host`
+ * (carrying the run's cgroup.procs fds) a standby, answered as the standby server answers ('S' + B's
+ * pid with C's and B's sockets, or 'E' + u32 length + why). Returns 0 in each run's C (after the
+ * interpreter's after-fork hooks), or any other request byte for the runner's Python to handle (its
+ * JSON frame follows; descriptors sent with it are closed), or -1 when the host is gone. Called with
+ * the interpreter's lock held (ctypes.PyDLL). */
+int cpagent_serve(int host, int server) {
+    for (;;) {
+        int procs[MAX_FDS], nprocs = 0;
+        int op = recv_with_fds(host, procs, &nprocs);
+        if (op != 'P') {
+            for (int i = 0; i < nprocs; i++) close(procs[i]);
+            return op;
+        }
+        while (waitpid(-1, NULL, WNOHANG) > 0) {} /* (the runner ignores SIGCHLD: nothing is ever left) */
+        PyOS_BeforeFork();
+        int r = cpagent_python_standby(host, server, procs, nprocs);
+        if (r == 0) {
+            PyOS_AfterFork_Child();
+            return 0;
+        }
+        PyOS_AfterFork_Parent();
+        if (r < 0) send_error(host, "make a standby", -r);
+    }
+}
+
+/* In C (after cpagent_serve returned 0 there): B's pipes, the run's cgroups, the host's request and
+ * the whole confinement (see confine_program). Writes to `out`, each field NUL-terminated: whether
+ * the std fds are of the kinds the runner prebuilt its streams for (1: stdin a regular file or a
+ * character device at offset 0 and no terminal, stdout and stderr pipes of one block size, else
+ * 0), stdin's and stdout's block sizes, the argument count, the arguments, the environment ("K=V").
+ * Returns the length used; or ends the process: exit 0 when B or the host are gone (nothing to
+ * report), "E<why>" on the error pipe when it failed. */
+int cpagent_python_child(char *out, int cap) {
+    uint32_t me = getpid();
+    int pipes[MAX_FDS], npipes = 0;
+    if (write_all(c_link, &me, 4) < 0 || recv_with_fds(c_link, pipes, &npipes) != 'N' || npipes != 3) _exit(0);
+    close(c_link);
+    char **args, **env;
+    confine_program(c_chan, pipes[2], pipes[0], pipes[1], c_procs, c_nprocs, 0, &args, &env);
+    struct stat in, o, e;
+    int kinds = fstat(0, &in) == 0 && fstat(1, &o) == 0 && fstat(2, &e) == 0 &&
+                (S_ISREG(in.st_mode) || S_ISCHR(in.st_mode)) && lseek(0, 0, SEEK_CUR) == 0 && !isatty(0) &&
+                S_ISFIFO(o.st_mode) && S_ISFIFO(e.st_mode) && o.st_blksize == e.st_blksize;
+    int nargs = 0;
+    while (args[nargs]) nargs++;
+    int n = snprintf(out, cap, "%d%c%ld%c%ld%c%d%c", kinds, 0, kinds ? (long)in.st_blksize : 0L, 0,
+                     kinds ? (long)o.st_blksize : 0L, 0, nargs, 0);
+    char **lists[2] = {args, env};
+    for (int k = 0; k < 2; k++)
+        for (char **item = lists[k]; *item; item++) {
+            size_t len = strlen(*item) + 1;
+            if (n < 0 || (size_t)(cap - n) < len) fail("the program's arguments are too long");
+            memcpy(out + n, *item, len);
+            n += len;
+        }
+    return n;
+}
+#else
 int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "server") == 0) {
         read_bpf(atoi(argv[3]));
-        return server(atoi(argv[2]));
+        return server(atoi(argv[2]), argc >= 5 ? atoi(argv[4]) : -1);
     }
     if (argc >= 7 && strcmp(argv[1], "watch") == 0) {
         signal(SIGCHLD, SIG_DFL);
         int chan = atoi(argv[2]), out_r = atoi(argv[3]), err_r = atoi(argv[4]), error_r = atoi(argv[5]);
         watch(chan, out_r, err_r, error_r, (pid_t)atoi(argv[6]), argc >= 8 ? argv[7] : "");
     }
-    fprintf(stderr, "usage: %s server SOCK BPF_FD | watch CHAN OUT ERR ERROR CPID [SETUP_ERROR]\n", argv[0]);
+    fprintf(stderr, "usage: %s server SOCK BPF_FD [RUNNER] | watch CHAN OUT ERR ERROR CPID [SETUP_ERROR]\n",
+            argv[0]);
     return 2;
 }
+#endif

@@ -17,13 +17,23 @@ a *standby* ahead of time and hands the host two sockets, one to B and one to C:
   fd, drops every capability (bounding set included), sets no_new_privs, installs the seccomp
   filter and execs the program, or, for Python, runs it in this warm interpreter (the zygote).
 
+With the zygote library (helper.c built with CPAGENT_LIBRARY, sent by the host beside the helper),
+the runner's loop for Python standbys is C (cpagent_serve): B is a clone of the C standby server and
+C the one copy of this interpreter per run, forked into B's namespaces as B's child; C confines
+itself in C (cpagent_python_child) and only then runs Python. The code below that makes B and C
+from Python (two forks of this interpreter per run) is the fallback without a C compiler.
+
 A run thus costs the host one message to C, one to B and one reply: three wake-ups, as few as a
 plain fork and wait. Wire format: 4-byte big-endian length, a JSON header whose "blobs" lists the
 byte lengths of the binary payloads that follow; descriptors travel with a 1-byte message (SCM_RIGHTS).
 """
 
+import _weakref
+import atexit
+import codecs
 import ctypes
 import errno
+import gc
 import json
 import os
 import platform
@@ -33,6 +43,7 @@ import socket
 import struct
 import sys
 import time
+import types
 
 try:  # signal.signal without its enum wrapping: the wrapper's lookups copy pages in every forked run
     from _signal import SIG_DFL, SIG_IGN, signal as set_signal
@@ -40,6 +51,9 @@ except ImportError:  # pragma: no cover - another interpreter
     from signal import SIG_DFL, SIG_IGN, signal as set_signal
 
 libc = ctypes.CDLL(None, use_errno=True)
+default_int_handler = signal.default_int_handler
+SIGINT_N, SIGPIPE_N, SIGXFSZ_N, SIGTERM_N, SIGCHLD_N = (int(s) for s in (
+    signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGCHLD))
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
@@ -370,7 +384,7 @@ def zygote_plan(req, executable=None):
     seed of 0 (the runner itself runs with PYTHONHASHSEED=0), unbuffered output, and a UTF-8 locale.
     """
     argv = req["argv"]
-    if not argv or os.path.basename(argv[0]) not in PYTHON_NAMES:
+    if not argv or argv[0].rpartition("/")[2] not in PYTHON_NAMES:  # os.path.basename
         return None
     exe = argv[0] if "/" in argv[0] else "/usr/bin/" + argv[0]
     try:
@@ -391,6 +405,13 @@ def zygote_plan(req, executable=None):
         if key == "PYTHONIOENCODING":
             encoding, _, errors = value.partition(":")
             encoding, errors = encoding or None, errors or None
+            if encoding and not errors:  # as python3: an encoding alone means errors=strict
+                errors = "strict"
+            if encoding:
+                try:  # python3 shows the codec's own name (latin-1 -> iso8859-1) and fails on unknown ones
+                    encoding = codecs.lookup(encoding).name
+                except LookupError:
+                    return None
         elif key == "PYTHONHASHSEED":
             if value != "0":
                 return None
@@ -422,7 +443,7 @@ def set_environ(env):
         os.unsetenv(key)
     data.clear()
     for key, value in env.items():
-        k, v = os.fsencode(key), os.fsencode(value)
+        k, v = key.encode(FS_ENCODING, FS_ERRORS), value.encode(FS_ENCODING, FS_ERRORS)  # os.fsencode
         os.putenv(k, v)
         data[k] = v
 
@@ -440,43 +461,92 @@ def with_coerced_locale(env):
     return dict(env, LC_CTYPE=COERCED_LC_CTYPE)
 
 
-def zygote_run(plan, env):
-    """Run a Python program in this (forked) interpreter as `python3 script args` would."""
+def std_stream(fd, name, write, encoding, errors, buffered):
+    """sys.stdin/stdout/stderr exactly as python3 makes them (Python/pylifecycle.c, create_stdio):
+    `buffered` False (-u) leaves stdout and stderr unbuffered and all three write-through."""
     import io
-    import types
 
+    buffering = 0 if write and not buffered else -1
+    buf = io.open(fd, "wb" if write else "rb", buffering, None, None, None, False)
+    raw = buf.raw if buffering else buf
+    raw.name = name
+    line_buffering = buffered and (raw.isatty() or fd == 2)
+    stream = io.TextIOWrapper(buf, encoding, errors, "\n", line_buffering, not buffered)
+    stream.mode = "w" if write else "r"
+    return stream
+
+
+def stream_settings(plan):
+    """(encoding, errors) of stdin/stdout and of stderr, and whether output is buffered."""
+    enc = ORIGINAL_STREAMS
+    encoding = plan["encoding"] or enc["stdout"][0]
+    return encoding, plan["errors"] or enc["stdout"][1], enc["stderr"][1], not plan["unbuffered"]
+
+
+PREBUILT_STREAMS = {}  # stream_settings -> ((stdin's, stdout's block size), the three streams), made once
+
+
+def prebuild_streams(settings):
+    """Make the three std streams for `settings` before any fork, over descriptors of the kinds a run
+    has (stdin a file at offset 0, stdout and stderr pipes), so that a run whose descriptors match
+    takes them as they are: the state they hold (seekable, position, buffer size) is exactly what
+    create_stdio would find in the run."""
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    mem = os.memfd_create("stdin", os.MFD_CLOEXEC)
+    r, w = os.pipe()
+    try:
+        os.dup2(mem, 0)
+        os.dup2(w, 1)
+        os.dup2(w, 2)
+        encoding, errors, err_errors, buffered = settings
+        streams = (std_stream(0, "<stdin>", False, encoding, errors, buffered),
+                   std_stream(1, "<stdout>", True, encoding, errors, buffered),
+                   std_stream(2, "<stderr>", True, encoding, err_errors, buffered))
+        PREBUILT_STREAMS[settings] = ((os.fstat(0).st_blksize, os.fstat(1).st_blksize), streams)
+    finally:
+        for fd, old in enumerate(saved):
+            os.dup2(old, fd)
+            os.close(old)
+        for fd in (mem, r, w):
+            os.close(fd)
+
+
+def run_streams(plan, fd_kinds=None):
+    """The run's three std streams: the prebuilt ones when its descriptors are of the same kinds."""
+    settings = stream_settings(plan)
+    ready = PREBUILT_STREAMS.get(settings)
+    if ready is not None and fd_kinds == ready[0]:
+        return ready[1]
+    encoding, errors, err_errors, buffered = settings
+    return (std_stream(0, "<stdin>", False, encoding, errors, buffered),
+            std_stream(1, "<stdout>", True, encoding, errors, buffered),
+            std_stream(2, "<stderr>", True, encoding, err_errors, buffered))
+
+
+def zygote_run(plan, env, fd_kinds=None):
+    """Run a Python program in this (forked) interpreter as `python3 script args` would.
+
+    `fd_kinds`: (stdin's, stdout's block size) when the std fds are of the kinds the prebuilt
+    streams were made for (checked in C by cpagent_python_child), else None.
+    """
     set_environ(with_coerced_locale(env))
     script = plan["script"]
     path = script if script.startswith("/") else "/work/" + script
     sys.argv = [script] + list(plan["args"])
     sys.path[0] = os.path.dirname(path)
-    enc = ORIGINAL_STREAMS
-
-    def stream(fd, name, mode):
-        encoding = plan["encoding"] or enc[name][0]
-        errors = enc[name][1] if name == "stderr" else (plan["errors"] or enc[name][1])
-        raw = io.FileIO(fd, mode, closefd=False)
-        if mode == "r":
-            return io.TextIOWrapper(io.BufferedReader(raw), encoding=encoding, errors=errors)
-        if plan["unbuffered"]:
-            return io.TextIOWrapper(raw, encoding=encoding, errors=errors, write_through=True)
-        return io.TextIOWrapper(io.BufferedWriter(raw), encoding=encoding, errors=errors,
-                                line_buffering=name == "stderr")
-
-    sys.stdin = sys.__stdin__ = stream(0, "stdin", "r")
-    sys.stdout = sys.__stdout__ = stream(1, "stdout", "w")
-    sys.stderr = sys.__stderr__ = stream(2, "stderr", "w")
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = run_streams(plan, fd_kinds)
     if "random" in sys.modules:  # reseeded by its own after-fork hook; a fresh seed either way
         sys.modules["random"].seed()
-    for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGTERM, signal.SIGCHLD):
-        set_signal(sig, SIG_IGN if sig in (signal.SIGPIPE, signal.SIGXFSZ) else SIG_DFL)
-    set_signal(signal.SIGINT, signal.default_int_handler)
+    # python3's dispositions: SIGPIPE and SIGXFSZ ignored, SIGINT raises KeyboardInterrupt
+    set_signal(SIGPIPE_N, SIG_IGN)
+    set_signal(SIGXFSZ_N, SIG_IGN)
+    set_signal(SIGTERM_N, SIG_DFL)
+    set_signal(SIGCHLD_N, SIG_DFL)
+    set_signal(SIGINT_N, default_int_handler)
     # The program starts a few frames deep in this runner; lift the limit by exactly that much so
     # that deep recursion fails (or not) at the same depth as under a fresh python3.
     # The runner froze its heap and turned the cyclic collector off so that forks stay cheap; the
     # program gets it back on, as under python3 (frozen objects are never walked, only its own are).
-    import gc
-
     gc.enable()
     if FRESH_DEPTH and PROBED_DEPTH:
         here = PROBED_DEPTH - (frame_depth() - PROBED_AT)  # what the probe would reach from this frame
@@ -506,6 +576,7 @@ def zygote_run(plan, env):
         except BaseException:
             pass
         code = 1
+    main = tb = None  # the program's globals must be the program's alone when it is finalized
     code = finish_interpreter(code)
     os._exit(code)
 
@@ -524,27 +595,99 @@ def exit_code_of(exc):
 
 
 def finish_interpreter(code):
-    """What Py_FinalizeEx does first: join threads, run atexit, flush the streams."""
+    """What Py_FinalizeEx does before the process ends, as far as a program can see it: join threads,
+    run atexit, flush sys.stdout and sys.stderr (closed ones skipped), collect garbage, then what
+    finalize_modules does to the program's objects: sys.std* back to the originals, __main__ out
+    of sys.modules and a collection, so that what only the program held is finalized with its
+    globals intact (a file or an output wrapper the program never flushed writes its buffer); if
+    __main__ is still held from elsewhere its globals are cleared as _PyModule_ClearDict clears them
+    and collected again. Last the original std streams are flushed, as when sys's dict is cleared
+    (errors silent there). A failed flush of sys.stdout or sys.stderr makes the exit status 120, as
+    in Py_RunMain. The caller must hold no reference to __main__."""
     try:
         if "threading" in sys.modules:
             sys.modules["threading"]._shutdown()
     except BaseException:
         pass
     try:
-        import atexit
-
         atexit._run_exitfuncs()
     except SystemExit as exc:
         code = exit_code_of(exc)
     except BaseException:
         pass
-    for stream in (sys.stdout, sys.stderr):
+    failed = flush_std_files()
+    try:
+        gc.collect()
+        sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
+        main = sys.modules.get("__main__")
+        ref = _weakref.ref(main) if isinstance(main, types.ModuleType) else None
+        sys.modules["__main__"] = main = None
+        gc.collect()
+        main = ref() if ref is not None else None
+        if main is not None:
+            names = main.__dict__
+            main = None
+            for first in (True, False):
+                for name in list(names):
+                    if name != "__builtins__" and (name[:1] == "_" and name[:2] != "__") == first:
+                        names[name] = None
+            names = None
+            gc.collect()
+    except BaseException:
+        pass
+    for stream in (sys.__stdout__, sys.__stderr__):  # closed when sys's dict is cleared: errors silent then
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except BaseException:
+            pass
+    return 120 if failed else code
+
+
+def flush_std_files():
+    """Python/pylifecycle.c flush_std_files: True when a flush failed (a failure on stdout is
+    reported as an unraisable exception, on stderr silently)."""
+    failed = False
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name, None)
+        if stream is None:
+            continue
+        try:
+            closed = bool(stream.closed)
+        except BaseException:
+            closed = False
+        if closed:
+            continue
         try:
             stream.flush()
-        except BaseException:
-            if stream is sys.stdout:
-                code = 120
-    return code
+        except BaseException as exc:  # noqa: BLE001
+            failed = True
+            if name == "stdout" and UNRAISABLE_ARGS is not None:
+                try:  # PyErr_WriteUnraisable(stdout); this frame is not part of the traceback
+                    tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+                    sys.unraisablehook(UNRAISABLE_ARGS((type(exc), exc, tb, None, stream)))
+                except BaseException:
+                    pass
+    return failed
+
+
+def unraisable_args_type():
+    """The type PyErr_WriteUnraisable gives sys.unraisablehook (not exposed by name): caught once
+    from the hook itself."""
+    got = []
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda args: got.append(type(args))
+
+    class Probe:
+        def __del__(self):
+            raise RuntimeError("probe")
+
+    Probe()
+    sys.unraisablehook = hook
+    return got[0] if got else None
+
+
+UNRAISABLE_ARGS = unraisable_args_type()
 
 
 # -- one run ---------------------------------------------------------------------------------------
@@ -597,36 +740,43 @@ def child_c(chan, procs_fds, bpf, out_w, err_w, error_w):
         os.set_inheritable(3, False)
         os.closerange(4, 1 << 20)  # close_range(2): no inherited descriptor reaches the program
         os.chdir("/work")
-        env = dict(req["env"]) or {"PATH": "/usr/local/bin:/usr/bin:/bin"}
-        env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-        plan = zygote_plan(req) if req.get("zygote") else None
         set_signal(signal.SIGPIPE, SIG_DFL)
         set_signal(signal.SIGXFSZ, SIG_DFL)
         set_signal(signal.SIGCHLD, SIG_DFL)
         drop_capabilities()
         install_seccomp(bpf)
-        if plan is not None:
-            os.setsid()
-            os.write(3, b"Z")
-            os.close(3)
-            zygote_run(plan, env)
-        # posix_spawn (vfork + exec) rather than exec-ing this process: the program starts with a
-        # fresh small address space instead of tearing down this interpreter's, which costs more
-        # than the program itself for short runs. It inherits the cgroups, rlimits, dropped
-        # capabilities, no_new_privs and the seccomp filter; C only waits for it and reports.
-        os.write(3, b"R")  # the program starts now: from here its fate is its own
-        pid = os.posix_spawnp(req["argv"][0], req["argv"], env, setsid=True, setsigmask=(),
-                              setsigdef=ALL_SIGNALS)
-        _, status, rusage = os.wait4(pid, 0)
-        os.write(3, ("X" + json.dumps([os.waitstatus_to_exitcode(status), rusage.ru_utime,
-                                       rusage.ru_stime])).encode())
-        os._exit(0)
+        start_program(req["argv"], req["env"], req.get("zygote"))
     except BaseException as exc:  # noqa: BLE001
         try:
             os.write(error_w, ("E" + "%s: %s" % (type(exc).__name__, exc)).encode()[:4000])
         except BaseException:
             pass
     os._exit(127)
+
+
+def start_program(argv, env_pairs, zygote, fd_kinds=None):
+    """The confined C starts the program: in this interpreter (the zygote) or spawned. Never returns
+    normally; errors propagate to the caller, which reports them on fd 3."""
+    env = dict(env_pairs) or {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    plan = zygote_plan({"argv": argv, "env": env_pairs}) if zygote else None
+    if os.getsid(0) != os.getpid():
+        os.setsid()
+    if plan is not None:
+        os.write(3, b"Z")
+        os.close(3)
+        zygote_run(plan, env, fd_kinds)
+    # posix_spawn (vfork + exec) rather than exec-ing this process: the program starts with a
+    # fresh small address space instead of tearing down this interpreter's, which costs more
+    # than the program itself for short runs. It inherits the cgroups, rlimits, dropped
+    # capabilities, no_new_privs and the seccomp filter; C only waits for it and reports.
+    set_signal(SIGCHLD_N, SIG_DFL)  # C waits for the program (the runner ignores SIGCHLD)
+    os.write(3, b"R")  # the program starts now: from here its fate is its own
+    pid = os.posix_spawnp(argv[0], argv, env, setsid=True, setsigmask=(), setsigdef=ALL_SIGNALS)
+    _, status, rusage = os.wait4(pid, 0)
+    os.write(3, ("X" + json.dumps([os.waitstatus_to_exitcode(status), rusage.ru_utime,
+                                   rusage.ru_stime])).encode())
+    os._exit(0)
 
 
 def read_cpu(fd, v2):
@@ -880,6 +1030,31 @@ def relay(fd, pending, poller):
 
 
 SOCK_FD = -1
+ZYGOTE_LIB = "/.cpagent/zygote.so"
+ZLIB = None  # helper.c built as the zygote library, loaded in main when the host sent it (with the C watcher)
+ARGS_BUF = None  # where cpagent_python_child writes the program's argv and environment
+ARGS_SIZE = 1 << 17
+FS_ENCODING, FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+SERVER_LINK = -1  # this runner's link to the standby server (each Python run's B is its clone)
+
+
+def python_c():
+    """C of a Python run, in the copy of this runner cpagent_serve made: B's pipes, the cgroups, the
+    host's request and the whole confinement in C (cpagent_python_child), then the program in this
+    interpreter. Never returns."""
+    try:
+        n = ZLIB.cpagent_python_child(ARGS_BUF, ARGS_SIZE)
+        # os.fsdecode of each item, at once (a NUL byte is never part of a UTF-8 sequence)
+        parts = ctypes.string_at(ARGS_BUF, n).decode(FS_ENCODING, FS_ERRORS).split("\0")
+        nargs = int(parts[3])
+        env = [item.split("=", 1) for item in parts[4 + nargs:-1]]
+        start_program(parts[4:4 + nargs], env, True, (int(parts[1]), int(parts[2])) if parts[0] == "1" else None)
+    except BaseException as exc:  # noqa: BLE001
+        try:
+            os.write(3, ("E" + "%s: %s" % (type(exc).__name__, exc)).encode()[:4000])
+        except BaseException:
+            pass
+    os._exit(127)
 
 
 def make_standby(procs_fds, bpf):
@@ -903,22 +1078,25 @@ def make_standby(procs_fds, bpf):
 
 
 def start_server(server_fd, bpf):
-    """Start the C standby server (helper.c) on `server_fd`: the host asks it for compiled runs."""
+    """Start the C standby server (helper.c) on `server_fd`: the host asks it for compiled runs, and
+    this runner (on the link returned) for the B of each Python run."""
     bpf_fd = os.memfd_create("seccomp", 0)
     os.write(bpf_fd, bpf)
     os.lseek(bpf_fd, 0, os.SEEK_SET)
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
     if pid == 0:
         try:
             os.close(SOCK_FD)
-            for fd in (server_fd, bpf_fd):
+            for fd in (server_fd, bpf_fd, theirs.fileno()):
                 os.set_inheritable(fd, True)
-            os.execv(HELPER, [HELPER, "server", str(server_fd), str(bpf_fd)])
+            os.execv(HELPER, [HELPER, "server", str(server_fd), str(bpf_fd), str(theirs.fileno())])
         finally:
             os._exit(127)
     os.close(bpf_fd)
     os.close(server_fd)
-    return pid
+    theirs.close()
+    return mine.detach()
 
 
 def reap():
@@ -955,9 +1133,10 @@ def without_aslr():
 
 
 def main():
-    global SOCK_FD, WATCHER, BOUNDING_SET_EMPTY
+    global SOCK_FD, WATCHER, BOUNDING_SET_EMPTY, ZLIB, ARGS_BUF, SERVER_LINK
     without_aslr()
     SOCK_FD = int(sys.argv[1])
+    os.set_inheritable(SOCK_FD, False)  # nothing this runner starts may inherit the host's socket
     server_fd = int(sys.argv[2]) if len(sys.argv) > 2 else -1
     sock = socket.socket(fileno=SOCK_FD)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -966,13 +1145,24 @@ def main():
     bpf = init_blobs[0] if init_blobs else b""
     helper = bool(init.get("helper")) and os.access(HELPER, os.X_OK)
     server = False
+    server_link = -1  # to the standby server, which makes each Python run's B
     if helper:
         WATCHER = HELPER
         if server_fd >= 0:
-            start_server(server_fd, bpf)
+            server_link = start_server(server_fd, bpf)
             server = True
     elif server_fd >= 0:
         os.close(server_fd)
+    if server and init.get("zygote_lib") and init.get("zygote", True) and os.access(ZYGOTE_LIB, os.R_OK):
+        ZLIB = ctypes.PyDLL(ZYGOTE_LIB)  # calls hold the interpreter's lock, as os.fork does
+        ZLIB.cpagent_serve.argtypes = [ctypes.c_int, ctypes.c_int]
+        ZLIB.cpagent_python_child.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        ZLIB.cpagent_set_filter.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        if ZLIB.cpagent_init() < 0 or ZLIB.cpagent_set_filter(bpf, len(bpf)) < 0:
+            ZLIB = None  # the runner's Python makes the standbys (two forks per run)
+        else:
+            ARGS_BUF = ctypes.create_string_buffer(ARGS_SIZE)
+            SERVER_LINK = server_link
     if init.get("zygote", True):
         zygote_preload()
         calibrate_depth()
@@ -984,7 +1174,11 @@ def main():
     drop_bounding_set()
     BOUNDING_SET_EMPTY = True
     prepare_confinement(bpf)
-    import gc
+    if ZLIB is not None:
+        # The streams the judge's own Python runs use (PYTHONIOENCODING=utf-8), and python3's defaults.
+        for plan in ({"encoding": "utf-8", "errors": "strict", "unbuffered": False},
+                     {"encoding": None, "errors": None, "unbuffered": False}):
+            prebuild_streams(stream_settings(plan))
     import resource  # noqa: F401  (imported once here, not in every run)
 
     # Every run's B is a child of this process (the C server clones its own with CLONE_PARENT):
@@ -996,10 +1190,19 @@ def main():
     gc.freeze()
     gc.disable()
 
-    send_frame(sock, {"ready": True, "pid": os.getpid(), "server": server, "watcher": WATCHER is not None})
+    send_frame(sock, {"ready": True, "pid": os.getpid(), "server": server, "watcher": WATCHER is not None,
+                      "zygote_lib": ZLIB is not None})
     while True:
         try:
-            fds = recv_fds(sock)
+            if ZLIB is not None:  # Python standbys are made in C; other requests come back here
+                op = ZLIB.cpagent_serve(SOCK_FD, SERVER_LINK)
+                if op == 0:
+                    python_c()  # this process is a run's C
+                if op < 0:
+                    return
+                fds = []
+            else:
+                fds = recv_fds(sock)
             req, _ = recv_frame(sock)
         except EOFError:
             return
@@ -1008,6 +1211,9 @@ def main():
             return
         if req.get("op") == "ping":
             send_frame(sock, {"pong": True})
+            continue
+        if ZLIB is not None:  # standbys are asked for with 'P' here (their cgroups travel with it)
+            send_frame(sock, {"error": "unexpected request %r" % req.get("op")})
             continue
         try:
             pid, c_host, b_host = make_standby(fds, bpf)

@@ -37,6 +37,7 @@ class SlotConfig:
     zygote: bool = True
     host_uid: int | None = None  # run bwrap as this user (None: as ourselves)
     helper: bytes | None = None  # the compiled exec helper (None: the runner's Python plays its part)
+    zygote_lib: bytes | None = None  # helper.c as the zygote library (None: two forks of the runner per Python run)
 
 
 def runner_source() -> bytes:
@@ -122,27 +123,31 @@ class Slot:
         self.cgroups: list[Any] = []
         self.server = False  # the C standby server (helper.c) answers on self._server
         self.c_watcher = False  # each run's B is the C watcher (helper.c), not Python
+        self.zygote_lib = False
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._server, server_theirs = (socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) if config.helper
                                        else (None, None))
         self._log = tempfile.TemporaryFile(prefix="cpagent-slot-")
         runner_fd = os.memfd_create("cpagent-runner", 0)
         helper_fd = os.memfd_create("cpagent-helper", 0) if config.helper else None
+        lib_fd = os.memfd_create("cpagent-zygote-lib", 0) if config.helper and config.zygote_lib else None
         try:
             os.write(runner_fd, runner_source())
             os.lseek(runner_fd, 0, os.SEEK_SET)
-            if helper_fd is not None:
-                os.write(helper_fd, config.helper)  # type: ignore[arg-type]
-                os.lseek(helper_fd, 0, os.SEEK_SET)
+            for fd, data in ((helper_fd, config.helper), (lib_fd, config.zygote_lib)):
+                if fd is not None:
+                    os.write(fd, data)  # type: ignore[arg-type]
+                    os.lseek(fd, 0, os.SEEK_SET)
             argv = slot_argv(config.bwrap, config.mounts, runner_fd=runner_fd, sock_fd=theirs.fileno(),
-                             helper_fd=helper_fd, server_fd=server_theirs.fileno() if server_theirs else None)
+                             helper_fd=helper_fd, server_fd=server_theirs.fileno() if server_theirs else None,
+                             zygote_lib_fd=lib_fd)
             user_kw: dict[str, Any] = {}
             if config.host_uid is not None:
                 user_kw = dict(user=config.host_uid, group=config.host_uid, extra_groups=[])
             try:
                 self._proc = subprocess.Popen(
                     argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-                    pass_fds=(runner_fd, theirs.fileno(), *([helper_fd] if helper_fd is not None else []),
+                    pass_fds=(runner_fd, theirs.fileno(), *(fd for fd in (helper_fd, lib_fd) if fd is not None),
                               *([server_theirs.fileno()] if server_theirs is not None else [])),
                     close_fds=True, **user_kw,
                 )
@@ -150,13 +155,15 @@ class Slot:
                 raise SlotBroken(f"cannot start bubblewrap: {exc}") from exc
         finally:
             os.close(runner_fd)
-            if helper_fd is not None:
-                os.close(helper_fd)
+            for fd in (helper_fd, lib_fd):
+                if fd is not None:
+                    os.close(fd)
             theirs.close()
             if server_theirs is not None:
                 server_theirs.close()
         try:
-            send_frame(self._sock, {"zygote": config.zygote, "helper": config.helper is not None}, [config.seccomp_bpf])
+            send_frame(self._sock, {"zygote": config.zygote, "helper": config.helper is not None,
+                                    "zygote_lib": lib_fd is not None}, [config.seccomp_bpf])
             hello, _ = recv_frame(self._sock, time.monotonic() + START_TIMEOUT_S)
         except (SlotBroken, OSError) as exc:
             self.kill()
@@ -166,6 +173,8 @@ class Slot:
             raise SlotBroken(f"the sandbox slot did not start: {hello}")
         self.server = bool(hello.get("server")) and self._server is not None
         self.c_watcher = bool(hello.get("watcher"))
+        #: Python runs are made with the zygote library: their C takes the helper's binary request.
+        self.zygote_lib = bool(hello.get("zygote_lib"))
 
     def log_tail(self, limit: int = 2000) -> str:
         try:
@@ -187,6 +196,8 @@ class Slot:
         try:
             if kind == "helper":
                 socket.send_fds(self._server, [b"P"], list(procs_fds))  # type: ignore[arg-type]
+            elif self.zygote_lib:  # the runner answers as the standby server does (helper.c, cpagent_serve)
+                socket.send_fds(self._sock, [b"P"], list(procs_fds))
             else:
                 socket.send_fds(self._sock, [b"F"], list(procs_fds))
                 send_frame(self._sock, {"op": "prepare", "kind": kind})
@@ -210,7 +221,7 @@ class Slot:
             ready, _, _ = select.select([sock], [], [], timeout_s)
             if not ready:
                 raise SlotBroken("the sandbox runner did not make a standby in time")
-            if self.prepared_kind == "helper":
+            if self.prepared_kind == "helper" or self.zygote_lib:
                 msg, fds, _, _ = socket.recv_fds(sock, 5, 4)
                 if not msg:
                     raise SlotBroken("the standby server closed its connection (it died)")
@@ -219,7 +230,7 @@ class Slot:
                 if msg[:1] != b"S":
                     header = {"error": _recv_exact(sock, min(value, 4096), deadline).decode("utf-8", "replace")}
                 else:
-                    header = {"standby": value, "kind": "helper"}
+                    header = {"standby": value, "kind": self.prepared_kind}
             else:
                 msg, fds, _, _ = socket.recv_fds(sock, 1, 4)
                 if not msg:
