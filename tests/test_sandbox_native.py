@@ -4,6 +4,7 @@ cannot build the native sandbox."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -507,15 +508,24 @@ def test_missing_bwrap_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 # -- both program launchers ---------------------------------------------------------------------------
-@pytest.mark.parametrize("helper", [True, False], ids=["exec-helper", "python-launcher"])
-def test_both_launchers_give_the_same_results(helper: bool, bins: dict[str, Path], tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+@contextlib.contextmanager
+def _backend_with_helper(helper: bool, monkeypatch: pytest.MonkeyPatch) -> Iterator[NativeBackend]:
+    """A one-slot backend with the C helper (and its zygote library) built, or without it (no compiler)."""
     monkeypatch.setenv("CPAGENT_SANDBOX_HELPER", "1" if helper else "0")
     try:
         backend = NativeBackend(slots=1)
     except UnsafeSandboxError as exc:
         pytest.skip(exc.message)
     try:
+        yield backend
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("helper", [True, False], ids=["exec-helper", "python-launcher"])
+def test_both_launchers_give_the_same_results(helper: bool, bins: dict[str, Path], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    with _backend_with_helper(helper, monkeypatch) as backend:
         if helper and backend.config.helper is None:
             pytest.skip("no C compiler to build the exec helper")
         assert (backend.config.helper is not None) == helper
@@ -533,8 +543,6 @@ def test_both_launchers_give_the_same_results(helper: bool, bins: dict[str, Path
         assert r.stdout.decode().split("Seccomp:")[1].split()[0] == "2"
         missing = backend.run(RunSpec(command=("./nonexistent",)))
         assert missing.status is Status.IE and "nonexistent" in missing.message
-    finally:
-        backend.close()
 
 
 @pytest.mark.parametrize("helper", [True, False], ids=["zygote-library", "python-runner"])
@@ -542,12 +550,7 @@ def test_both_zygote_launchers_give_the_same_results(helper: bool, tmp_path: Pat
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """With the library, C is a copy of the runner made inside the run's namespaces and confined in
     C; without it (no compiler), a fork of the run's init confined in Python. Same program, same run."""
-    monkeypatch.setenv("CPAGENT_SANDBOX_HELPER", "1" if helper else "0")
-    try:
-        backend = NativeBackend(slots=1)
-    except UnsafeSandboxError as exc:
-        pytest.skip(exc.message)
-    try:
+    with _backend_with_helper(helper, monkeypatch) as backend:
         if helper and backend.config.zygote_lib is None:
             pytest.skip("no C compiler to build the zygote library")
         assert (backend.config.zygote_lib is not None) == helper
@@ -568,8 +571,6 @@ def test_both_zygote_launchers_give_the_same_results(helper: bool, tmp_path: Pat
         assert (r.status, r.signal, r.stdout) == (Status.RE, signal.SIGSEGV, b"x\n")
         r = backend.run(py_run("import sys\nprint(input())\nsys.exit(3)\n", stdin=data))
         assert (r.status, r.exit_code, r.stdout) == (Status.RE, 3, b"2 3\n")
-    finally:
-        backend.close()
 
 
 def _descendants(pid: int) -> list[int]:
