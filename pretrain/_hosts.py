@@ -134,7 +134,18 @@ class Watchdog:
                 self._fail(f"the coordinator (process 0) has not answered for {now - self.last_ok:.0f} s")
             for peer, (beat, since) in list(self.seen.items()):
                 if beat != "done" and now - since > self.timeout_s:
-                    self._fail(f"process {peer} has sent no heartbeat for {now - since:.0f} s")
+                    self._fail(self._silence(peer, now - since, now - self.last_ok))
+
+    def _silence(self, peer: int, silent_s: float, unanswered_s: float) -> str:
+        """Why a silent peer stops the run. Process 0 hosts the coordinator: when it is silent and our own
+        calls are stuck too, name the coordinator, whichever of the two clocks ran out first (which one
+        does is a race between this thread and the polling one)."""
+        if peer == 0 and unanswered_s > 2 * self.interval_s:
+            return (
+                f"the coordinator (process 0) has not answered for {unanswered_s:.0f} s "
+                f"and has sent no heartbeat for {silent_s:.0f} s"
+            )
+        return f"process {peer} has sent no heartbeat for {silent_s:.0f} s"
 
     def _poll(self) -> None:
         """The RPCs, in their own thread: a coordinator that hangs blocks this thread, not the checks."""

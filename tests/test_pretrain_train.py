@@ -239,6 +239,18 @@ def _end(procs: list[subprocess.Popen[str]]) -> None:
         p.communicate()
 
 
+def test_a_silent_process_0_is_named_as_the_coordinator_whichever_clock_runs_out_first() -> None:
+    """Process 0 hosts the coordinator: when it hangs, its heartbeat and our own calls go silent together,
+    and which timeout fires first is a race. The message names the coordinator either way, and names a
+    silent worker (or a silent process 0 whose coordinator still answers) by its number."""
+    from pretrain._hosts import Watchdog
+
+    dog = Watchdog(client=None, process_id=1, num_processes=3, timeout_s=5, hint="")
+    assert "the coordinator (process 0) has not answered for 5 s" in dog._silence(0, 6.0, 5.0)
+    assert dog._silence(0, 6.0, 0.1) == "process 0 has sent no heartbeat for 6 s"
+    assert dog._silence(2, 6.0, 5.0) == "process 2 has sent no heartbeat for 6 s"
+
+
 def test_two_hosts_on_loopback_match_one_device(work: Path, baseline: dict) -> None:
     procs = _start_hosts(work, _config(work, "hosts", mesh={"data": -1, "fsdp": 2, "tensor": 1}))
     outs = []
