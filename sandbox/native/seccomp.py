@@ -62,16 +62,19 @@ def build_filter() -> "object":
         raise SeccompUnavailable(f"pyseccomp/libseccomp cannot be loaded: {exc}") from exc
     deny = sc.ERRNO(errno.EPERM)
     f = sc.SyscallFilter(sc.ALLOW)
+    try:
+        # A binary tree of system call numbers instead of a linear chain: every run installs the filter,
+        # and the kernel evaluates it for each of ~450 calls to build its allow cache; the tree halves
+        # the install (126 -> 67 us per run: bench/seccomp_install.py) and shortens every checked call.
+        f.set_attr(sc.Attr.CTL_OPTIMIZE, 2)
+    except (OSError, ValueError, RuntimeError):
+        pass  # libseccomp < 2.5: the linear filter, same rules
     for name in DENIED_SYSCALLS:
         try:
             f.add_rule(deny, name)
         except (OSError, ValueError, RuntimeError):
             continue  # not a system call on this architecture
-    for family in range(0, 64):
-        if family == socket.AF_UNIX:
-            continue
-        f.add_rule(deny, "socket", sc.Arg(0, sc.EQ, family))
-    f.add_rule(deny, "socket", sc.Arg(0, sc.GE, 64))
+    f.add_rule(deny, "socket", sc.Arg(0, sc.NE, socket.AF_UNIX))  # every family but AF_UNIX
     for flag in (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000):
         f.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
     # clone3 passes its flags in memory where BPF cannot see them: ENOSYS makes libc fall back to clone.
