@@ -284,6 +284,43 @@ def test_crashed_slot_is_rebuilt_and_no_result_is_invented(bins: dict[str, Path]
         backend.close()
 
 
+def _cores_of_runs(backend: NativeBackend, n: int) -> list[str]:
+    """The cores each of n runs may use, as the program itself sees them."""
+    probe = "print([l for l in open('/proc/self/status') if l.startswith('Cpus_allowed_list')][0].split()[1])"
+    return [r.stdout.decode().strip() for r in backend.run_batch([py_run(probe)] * n)]
+
+
+def test_slots_covering_every_core_are_pinned_one_core_each_and_a_rebuilt_slot_keeps_its_core() -> None:
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        pytest.skip(f"pinning needs at least 2 cores; this process may use {len(cores)}")
+    try:
+        backend = NativeBackend(slots=len(cores))
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        seen = _cores_of_runs(backend, 8 * len(cores))
+        assert sorted(set(seen)) == sorted(str(c) for c in cores)  # each run on one core; every core used
+        victim = backend.pool._idle[0]
+        os.kill(victim.pid, signal.SIGKILL)
+        victim._proc.wait()
+        assert sorted(set(_cores_of_runs(backend, 8 * len(cores)))) == sorted(str(c) for c in cores)
+        # the slot built in place of the dead one took its core
+        assert victim.pid not in {s.pid for s in backend.pool._idle}
+        assert sorted(s.cpu for s in backend.pool._idle) == cores
+    finally:
+        backend.close()
+    try:
+        few = NativeBackend(slots=len(cores) - 1)  # fewer slots than cores: the kernel balances them
+    except UnsafeSandboxError as exc:
+        pytest.skip(exc.message)
+    try:
+        assert {s for s in _cores_of_runs(few, 4)} == {f"{cores[0]}-{cores[-1]}" if cores == list(
+            range(cores[0], cores[-1] + 1)) else ",".join(map(str, cores))}
+    finally:
+        few.close()
+
+
 def test_simple_per_run_path(bins: dict[str, Path], tmp_path: Path) -> None:
     try:
         backend = NativeBackend(slots=1, warm=False)

@@ -153,6 +153,22 @@ def test_merged_usr_links_are_recreated(tmp_path: Path) -> None:
     assert isinstance(mounts, SlotMounts)
 
 
+
+def test_slot_cpus_pins_only_slots_that_cover_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sandbox.native import backend as native_backend
+
+    monkeypatch.delenv("CPAGENT_SANDBOX_PIN", raising=False)
+    monkeypatch.setattr(native_backend.os, "sched_getaffinity", lambda pid: {2, 3, 5})
+    assert native_backend.slot_cpus(3) == [2, 3, 5]
+    assert native_backend.slot_cpus(4) == [2, 3, 5, 2]  # more slots than cores: round robin
+    assert native_backend.slot_cpus(2) == [None, None]  # fewer: pinning would crowd the first cores
+    assert native_backend.slot_cpus(2, pin=True) == [2, 3]
+    monkeypatch.setenv("CPAGENT_SANDBOX_PIN", "0")
+    assert native_backend.slot_cpus(3) == [None, None, None]
+    monkeypatch.delenv("CPAGENT_SANDBOX_PIN")
+    monkeypatch.setattr(native_backend.os, "sched_getaffinity", lambda pid: {0})
+    assert native_backend.slot_cpus(1) == [None]  # one core: nothing to choose
+
 # -- seccomp ----------------------------------------------------------------------------------------
 def test_filter_denies_the_escape_and_attack_surface_calls() -> None:
     for name in ("ptrace", "mount", "umount2", "unshare", "setns", "pivot_root", "chroot", "bpf",
@@ -523,10 +539,10 @@ def test_a_slot_that_fails_to_start_in_any_way_gives_its_place_back(monkeypatch:
     from sandbox.native import backend as nb
     from sandbox.native.slot import SlotBroken
 
-    pool = nb.SlotPool(config=None, size=1)  # type: ignore[arg-type]
+    pool = nb.SlotPool(config=None, size=1, cpus=[0])  # type: ignore[arg-type]
     calls = []
 
-    def broken(config: object) -> object:
+    def broken(config: object, cpu: int | None = None) -> object:
         calls.append(1)
         raise MemoryError("no memory for a new slot")  # not a SlotBroken: used to leak the count
 
@@ -537,6 +553,7 @@ def test_a_slot_that_fails_to_start_in_any_way_gives_its_place_back(monkeypatch:
         t.join(timeout=5)
         assert not t.is_alive()
     assert len(calls) == 3 and pool._count == 0
+    assert pool._free_cpus == [0]  # and its core
 
 
 def test_cgroups_left_by_a_dead_process_are_removed(tmp_path: Path) -> None:

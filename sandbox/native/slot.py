@@ -7,6 +7,7 @@ becomes IE (retried by Backend.run) and the pool builds a new slot; a result is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -15,7 +16,7 @@ import struct
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -27,6 +28,25 @@ START_TIMEOUT_S = 20.0
 
 class SlotBroken(Exception):
     """The slot cannot serve runs any more (its runner died or misbehaved)."""
+
+
+@contextlib.contextmanager
+def _on_cpu(cpu: int | None) -> Iterator[None]:
+    """Start the block's processes on `cpu`: a child inherits the affinity of the thread that forks it
+    (sched_setaffinity(0) on Linux applies to the calling thread only), and so do all its descendants."""
+    if cpu is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {cpu})
+    except OSError:  # the core went away (a cpuset changed): start it unpinned
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 @dataclass(frozen=True)
@@ -108,8 +128,9 @@ class Standby:
 class Slot:
     """A started bwrap sandbox running runner.py; `request` is one run (not thread-safe by design)."""
 
-    def __init__(self, config: SlotConfig) -> None:
+    def __init__(self, config: SlotConfig, cpu: int | None = None) -> None:
         self.config = config
+        self.cpu = cpu  # the core this slot and every process it starts run on (None: any)
         self.broken = False
         self.watchdog_fired = False  # the host's watchdog killed this slot (a run went silent)
         self.runs = 0
@@ -145,12 +166,13 @@ class Slot:
             if config.host_uid is not None:
                 user_kw = dict(user=config.host_uid, group=config.host_uid, extra_groups=[])
             try:
-                self._proc = subprocess.Popen(
-                    argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-                    pass_fds=(runner_fd, theirs.fileno(), *(fd for fd in (helper_fd, lib_fd) if fd is not None),
-                              *([server_theirs.fileno()] if server_theirs is not None else [])),
-                    close_fds=True, **user_kw,
-                )
+                with _on_cpu(cpu):
+                    self._proc = subprocess.Popen(
+                        argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                        pass_fds=(runner_fd, theirs.fileno(), *(fd for fd in (helper_fd, lib_fd) if fd is not None),
+                                  *([server_theirs.fileno()] if server_theirs is not None else [])),
+                        close_fds=True, **user_kw,
+                    )
             except OSError as exc:
                 raise SlotBroken(f"cannot start bubblewrap: {exc}") from exc
         finally:
