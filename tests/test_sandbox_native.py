@@ -610,6 +610,18 @@ def test_both_zygote_launchers_give_the_same_results(helper: bool, tmp_path: Pat
         assert (r.status, r.exit_code, r.stdout) == (Status.RE, 3, b"2 3\n")
 
 
+def test_every_zygote_run_reports_its_own_exit_status(native: NativeBackend) -> None:
+    """A run's C used to be able to start, and end, before B adopted it; its parent (which ignored
+    SIGCHLD) then discarded it with its exit status, and B waited seconds for it and reported exit 0
+    (about 1 run in 5000: a wrong verdict, or TLE under a wall limit). Now C starts the program only
+    as B's child, and a C that still ends early stays a zombie until B adopts it."""
+    probe = "import os, sys\nprint(os.getppid())\nsys.exit(3)\n"
+    results = native.run_batch([py_run(probe, wall_time_s=2.0)] * 400)
+    outcomes = {(r.status, r.exit_code, r.stdout, dict(r.extra).get("zygote")) for r in results}
+    assert outcomes == {(Status.RE, 3, b"1\n", True)}, outcomes
+    assert max(r.wall_s for r in results) < 1.0
+
+
 def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for proc in Path("/proc").iterdir():

@@ -861,6 +861,15 @@ static int cpagent_fork_into(int pidns_fd, int mntns_fd, int own_pidns_fd) {
     volatile int result = -EAGAIN;
     pid_t x = vfork();
     if (x == 0) { /* the intermediate: shares the caller's memory until it exits */
+        /* The runner ignores SIGCHLD (its children are reaped by the kernel), and so would this copy:
+         * a C that ran its program and exited before this process was gone would vanish with its exit
+         * status, and B, never seeing it, waited seconds for it and reported exit 0. With the default
+         * disposition C stays a zombie, handed to B (its status intact) when this process exits.
+         * (Its own signal handlers: a vfork child shares memory, not dispositions.) */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGCHLD, &dfl, NULL);
         pid_t c = _Fork();
         if (c == 0) { /* C, with its own copy of the memory: the intermediate's return path is its own */
             if (setns(mntns_fd, CLONE_NEWNS) < 0) _exit(127);
@@ -1005,6 +1014,13 @@ int cpagent_serve(int host, int server) {
  * Returns the length used; or ends the process: exit 0 when B or the host are gone (nothing to
  * report), "E<why>" on the error pipe when it failed. */
 int cpagent_python_child(char *out, int cap) {
+    /* Wait to be B's child: the intermediate that made this process is exiting (it only calls _exit)
+     * and B adopts it then. Waiting here, before the run's request, keeps a program from starting
+     * (and ending) as the intermediate's child, which B cannot see or reap (see cpagent_fork_into). */
+    for (int i = 0; getppid() != 1 && i < 20000; i++) {
+        if (i < 1000) sched_yield();
+        else usleep(50);
+    }
     uint32_t me = getpid();
     int pipes[MAX_FDS], npipes = 0;
     if (write_all(c_link, &me, 4) < 0 || recv_with_fds(c_link, pipes, &npipes) != 'N' || npipes != 3) _exit(0);
