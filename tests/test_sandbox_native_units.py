@@ -181,38 +181,29 @@ def test_filter_denies_the_escape_and_attack_surface_calls() -> None:
 
 
 def _under_filter(probe: str) -> dict[str, int]:
-    """Run `probe` (Python source that fills `got`, name -> errno or 0) in a forked child under the
-    exported filter, installed as the sandbox installs it (no_new_privs, then PR_SET_SECCOMP)."""
-    import ctypes
+    """Run `probe` (Python source that fills `got`, name -> errno or 0) in a fresh interpreter under the
+    exported filter, installed as the sandbox installs it (no_new_privs, then PR_SET_SECCOMP). A new
+    process, not a fork: this one may have threads (JAX) that a forked child could deadlock on."""
     import json
-    import os
+    import subprocess
+    import sys
 
-    bpf = filter_bpf()
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-
-            class Prog(ctypes.Structure):
-                _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
-
-            prog = Prog(len(bpf) // 8, bpf)
-            assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
-            assert libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
-            got: dict[str, int] = {}
-            exec(probe, {"got": got, "libc": libc, "ctypes": ctypes, "os": os})
-            os.write(w, json.dumps(got).encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    data = b""
-    while chunk := os.read(r, 65536):
-        data += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
-    assert data, "the probe under the filter reported nothing"
-    return json.loads(data)
+    child = (
+        "import ctypes, json, os, sys\n"
+        "bpf = sys.stdin.buffer.read()\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "class Prog(ctypes.Structure):\n"
+        "    _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_char_p)]\n"
+        "prog = Prog(len(bpf) // 8, bpf)\n"
+        "assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS\n"
+        "assert libc.prctl(22, 2, ctypes.byref(prog), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER\n"
+        "got = {}\n"
+        f"exec({probe!r}, {{'got': got, 'libc': libc, 'ctypes': ctypes, 'os': os}})\n"
+        "print(json.dumps(got))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", child], input=filter_bpf(), capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return json.loads(proc.stdout)
 
 
 def test_filter_denies_every_socket_family_but_unix_and_namespaced_clones() -> None:
