@@ -19,6 +19,7 @@ from typing import Any
 from sandbox.backend import Backend, open_backend
 from sandbox.spec import RunResult
 
+from clustering.comparisons import ComparisonTracer
 from clustering.data import (Cluster, ClusteringCost, ClusteringProblem, ClusteringResult, ClusterCandidate,
                              Distinction, DroppedInput, GeneratedInput)
 from clustering.domains import build_domains
@@ -58,6 +59,9 @@ class BehaviourClustering:
         ask_validator: with a policy and no validator, ask the policy for one (kept only if it
             accepts every public input).
         max_distinctions: inputs kept per pair of clusters for inspection.
+        trace_comparisons: build C and C++ programs a second time with comparison tracing and mutate
+            inputs towards the values they compare with (`clustering.comparisons`).
+        trace_programs: programs traced at most, one per cluster first.
         cache: the judge layer's CompileCache, or None for the compiler's default.
     """
 
@@ -67,7 +71,7 @@ class BehaviourClustering:
                  max_failure_share: float = 0.5, min_agreement: float = 0.0, generator: GeneratorConfig = GeneratorConfig(),
                  policy: PolicyLike | None = None, model: ModelGeneratorConfig = ModelGeneratorConfig(),
                  validator: tuple[str, str] | None = None, ask_validator: bool = False, max_distinctions: int = 3,
-                 cache: Any = None) -> None:
+                 trace_comparisons: bool = True, trace_programs: int = 12, cache: Any = None) -> None:
         self.backend = backend
         self.backend_name = backend_name
         self.seed = seed
@@ -84,6 +88,8 @@ class BehaviourClustering:
         self.validator = validator
         self.ask_validator = ask_validator
         self.max_distinctions = max_distinctions
+        self.trace_comparisons = trace_comparisons
+        self.trace_programs = trace_programs
         self.cache = cache
 
     def get_params(self) -> dict[str, Any]:
@@ -157,7 +163,10 @@ class BehaviourClustering:
             judge = CustomChecker(backend, problem.checker.source or "", problem.checker.language or "cpp17",
                                   self.cache)
         with InputFiles() as files:
+            tracer = ComparisonTracer(backend, limits, files, self.cache, counter) if self.trace_comparisons else None
             while not stop:
+                if tracer is not None and self._learner is not None:
+                    self._trace(tracer, unique, runnable, rows, problem)
                 if given is None and rounds >= self.max_rounds:
                     stop = f"max_rounds={self.max_rounds} reached" if self.max_rounds else "no generated inputs asked"
                     break
@@ -218,6 +227,24 @@ class BehaviourClustering:
         self._finish(candidates, keys, rows, kept, dropped, counter, generated, rounds, stop, reason,
                      len(programs), time.monotonic() - start, notes)
         return self
+
+    def _trace(self, tracer: ComparisonTracer, unique: dict[str, ClusterCandidate], runnable: list[str],
+               rows: dict[str, list[str]], problem: ClusteringProblem) -> None:
+        """Trace what programs compare on the samples and on the inputs that split them, for `guided` inputs."""
+        learner = self._learner
+        assert learner is not None
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for k in runnable:
+            groups.setdefault(tuple(rows[k]), []).append(k)
+        order = [k for depth in range(max((len(g) for g in groups.values()), default=0))
+                 for g in groups.values() if depth < len(g) for k in g[depth:depth + 1]]
+        chosen = [(k, unique[k].source, unique[k].language) for k in order[:self.trace_programs]]
+        # Guided inputs are traced too, so a boundary can be reached in steps: `n` moved onto a value the
+        # programs single out, then `k` onto what they counted for that `n`.
+        texts = ([t for t in problem.public_inputs if t not in learner.traced] + learner.splitters[-4:]
+                 + learner.guided_made[-8:])
+        for text, comparisons in tracer.trace(chosen, texts).items():
+            learner.observe(text, comparisons)
 
     def _run_round(self, backend: Backend, programs: list[Any], batch: list[GeneratedInput], limits: Limits,
                    files: InputFiles, counter: RunCounter, problem: ClusteringProblem,

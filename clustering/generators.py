@@ -14,6 +14,7 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from clustering.comparisons import Comparison, dictionary, replacements
 from clustering.data import GeneratedInput
 from clustering.domains import Domain, repeat_rows, sequences
 from clustering.promises import VALUE_PROMISES, holds, keep_value, rows_distinct, value_holds
@@ -58,6 +59,9 @@ class StructureGenerator:
         self.config = config
         self.by_statement = {d.statement_name: d for d in domains.values() if d.statement_name}
         self.splitters: list[str] = []  # inputs that split programs (`learn`), bases for mutations
+        self.traced: dict[str, list[Comparison]] = {}  # input -> what programs compared on it (`observe`)
+        self._constants: list[int] = []  # constants the programs compare with, and their neighbours
+        self.guided_made: list[str] = []  # guided inputs made so far (traced in turn by the clustering)
         self._drawn: list[float] = []  # this input's numbers so far ("pool" mode)
         self._words: list[str] = []  # this input's words so far ("pool" mode)
         self._char = ""  # this input's one character ("equal" mode)
@@ -451,6 +455,65 @@ class StructureGenerator:
         if values is not None and self._within_bounds(self.structure.items, values, {}) and self.keeps_promises(text):
             self.splitters.append(text)
 
+    def observe(self, text: str, comparisons: Sequence[Comparison]) -> None:
+        """What the programs compared while reading `text` (see `clustering.comparisons`): bases for `guided`."""
+        if comparisons and parse(self.structure, text) is not None:
+            self.traced[text] = list(comparisons)
+            self._constants = sorted(set(self._constants) | set(dictionary(comparisons)))
+
+    def guided(self, rng: random.Random, changes: int = 1) -> GeneratedInput | None:
+        """A traced input with numbers moved to a boundary the programs compared them with.
+
+        A number equal to one operand of a comparison takes the other operand or a neighbour of it
+        (`n` read as 7 and compared with 10 becomes 9, 10 or 11); now and then any number takes a
+        constant of the programs instead. Values stay within their domains and the statement's bounds.
+        """
+        if not self.traced:
+            return None
+        base = rng.choice(sorted(self.traced))
+        values = parse(self.structure, base)
+        if values is None:
+            return None
+        leaves: list = []
+        self._leaves(self.structure.items, values, leaves)
+        ints = [(name, container, j) for name, container, j in leaves
+                if j != "swap" and self.domains[name].kind == "int" and _is_int(container[j])]
+        if not ints:
+            return None
+        table = replacements(self.traced[base], (int(c[j]) for _, c, j in ints))
+        # A number first, then one of its values: a number compared in a loop has dozens of values, the one
+        # compared once at the end (`count >= k`) a few, and it matters as much.
+        moves = [(leaf, sorted(table[int(leaf[1][leaf[2]])].elements())) for leaf in ints
+                 if int(leaf[1][leaf[2]]) in table]
+        made = 0
+        for _ in range(4 * changes):
+            if made >= changes:
+                break
+            if moves and (not self._constants or rng.random() < 0.75):
+                (name, container, j), values_of = rng.choice(moves)
+                value = rng.choice(values_of)
+            elif self._constants:
+                (name, container, j), value = rng.choice(ints), rng.choice(self._constants)
+            else:
+                break
+            env = self._env_of(values)
+            lo, hi = self.domains[name].range(env, self.by_statement)
+            if not lo <= value <= hi or str(value) == container[j]:
+                continue
+            old = container[j]
+            container[j] = str(value)
+            if self._breaks_differs(name, container, j):
+                container[j] = old
+                continue
+            made += 1
+        if not made or (self._bounds_hold and not self._within_bounds(self.structure.items, values, {})):
+            return None
+        text = render(self.structure, values)
+        if not self.keeps_promises(text):
+            return None
+        self.guided_made.append(text)
+        return GeneratedInput(text, "guided", f"{made} value(s) at a compared boundary")
+
     def mutate(self, rng: random.Random, changes: int = 1) -> GeneratedInput | None:
         if not self.public:
             return None
@@ -556,7 +619,11 @@ class StructureGenerator:
         while misses < 200:
             kind = step % 3
             if kind == 0:
-                made = self.mutate(rng, changes=1 + (step // 3) % 3)
+                made = None
+                if self.traced and (step // 3) % 3 != 2:  # two mutations in three, where programs were traced
+                    made = self.guided(rng, changes=1 + (step // 6) % 2)
+                if made is None:
+                    made = self.mutate(rng, changes=1 + (step // 3) % 3)
             else:
                 mode = RANDOM_MODES[(step // 3) % len(RANDOM_MODES)] if kind == 1 else modes[(step // 3) % len(modes)]
                 made = self.generate(mode, rng)
@@ -637,3 +704,7 @@ def iterate_inputs(generator: StructureGenerator | Iterator[GeneratedInput], cou
             yield item
         if made >= count or tries >= count * max_tries:
             break
+
+
+def _is_int(token: str) -> bool:
+    return token.lstrip("-").isdigit()
