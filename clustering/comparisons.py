@@ -33,7 +33,9 @@ from clustering.execution import InputFiles, Limits, RunCounter, compile_program
 
 TRACED_SUFFIX = "+cmptrace"
 MARKER = b"\n#cpagent-cmp"
-TRACE_FLAG = "-fsanitize-coverage=trace-cmp"
+# -O0 after the language's -O2: an optimizer folds `c >= 65 && c <= 90` into `(unsigned)(c - 65) <= 25`,
+# and the constant the program wrote is lost. The traced build only reports; its output is not used.
+TRACE_FLAGS = ("-fsanitize-coverage=trace-cmp", "-O0")
 #: Languages whose compiler is gcc/g++ and so can trace comparisons.
 TRACEABLE = ("c11", "c99", "cpp17", "cpp20")
 
@@ -160,7 +162,7 @@ def traced_language(language: str) -> str | None:
     except Exception:  # noqa: BLE001 - not registered yet
         base = get_language(language)
         register_language(dataclasses.replace(base, id=traced, name=base.name + " with comparison tracing",
-                                              flags=base.flags + (TRACE_FLAG,)))
+                                              flags=base.flags + TRACE_FLAGS))
     return traced
 
 
@@ -225,6 +227,15 @@ def dictionary(comparisons: Sequence[Comparison]) -> list[int]:
         if c.constant and c.size != 1:
             values.update((c.a - 1, c.a, c.a + 1))
     return sorted(values)
+
+
+def characters(comparisons: Sequence[Comparison]) -> list[str]:
+    """Printable characters programs compare with (`c >= 'A'`, `s[i] == '?'`) and their neighbours."""
+    out: set[str] = set()
+    for c in comparisons:
+        if c.constant:
+            out.update(chr(v) for v in (c.a - 1, c.a, c.a + 1) if 33 <= v <= 126)
+    return sorted(out)
 
 
 class ComparisonTracer:

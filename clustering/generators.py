@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from clustering.comparisons import Comparison, dictionary, replacements
+from clustering.comparisons import Comparison, characters, dictionary, replacements
 from clustering.data import GeneratedInput
 from clustering.domains import Domain, repeat_rows, sequences
 from clustering.promises import VALUE_PROMISES, holds, keep_value, rows_distinct, value_holds
@@ -62,6 +62,7 @@ class StructureGenerator:
         self.traced: dict[str, list[Comparison]] = {}  # input -> what programs compared on it (`observe`)
         self._constants: list[int] = []  # constants the programs compare with, and their neighbours
         self.guided_made: list[str] = []  # guided inputs made so far (traced in turn by the clustering)
+        self._chars: list[str] = []  # characters the programs compare with ('A' in `c >= 65`), and neighbours
         self._drawn: list[float] = []  # this input's numbers so far ("pool" mode)
         self._words: list[str] = []  # this input's words so far ("pool" mode)
         self._char = ""  # this input's one character ("equal" mode)
@@ -460,6 +461,7 @@ class StructureGenerator:
         if comparisons and parse(self.structure, text) is not None:
             self.traced[text] = list(comparisons)
             self._constants = sorted(set(self._constants) | set(dictionary(comparisons)))
+            self._chars = sorted(set(self._chars) | set(characters(comparisons)))
 
     def guided(self, rng: random.Random, changes: int = 1) -> GeneratedInput | None:
         """A traced input with numbers moved to a boundary the programs compared them with.
@@ -478,6 +480,10 @@ class StructureGenerator:
         self._leaves(self.structure.items, values, leaves)
         ints = [(name, container, j) for name, container, j in leaves
                 if j != "swap" and self.domains[name].kind == "int" and _is_int(container[j])]
+        texts = [(name, container, j) for name, container, j in leaves if j != "swap"
+                 and self.domains[name].kind == "text" and self._letters(self.domains[name], container[j])]
+        if texts and self._chars and (not ints or rng.random() < 0.35):
+            return self._guided_text(rng, base, values, texts)
         if not ints:
             return None
         table = replacements(self.traced[base], (int(c[j]) for _, c, j in ints))
@@ -496,8 +502,7 @@ class StructureGenerator:
                 (name, container, j), value = rng.choice(ints), rng.choice(self._constants)
             else:
                 break
-            env = self._env_of(values)
-            lo, hi = self.domains[name].range(env, self.by_statement)
+            lo, hi = self._guided_range(self.domains[name], self._env_of(values))
             if not lo <= value <= hi or str(value) == container[j]:
                 continue
             old = container[j]
@@ -513,6 +518,47 @@ class StructureGenerator:
             return None
         self.guided_made.append(text)
         return GeneratedInput(text, "guided", f"{made} value(s) at a compared boundary")
+
+    def _guided_range(self, dom: Domain, env: dict[str, float]) -> tuple[float, float]:
+        """Where a compared value may go: the statement's bounds; a side the statement leaves open is open.
+
+        Without a statement bound, the samples' range is a guess (the samples show ids 1 to 5, the statement
+        says "an arbitrary 32-bit integer" in words), and a value a program singles out is the best hint there
+        is; only the samples' sign is kept (0 stays allowed beside positive samples).
+        """
+        lo, hi = dom.range(env, self.by_statement)
+        if not dom.his:
+            hi = math.inf
+        if not dom.los:
+            lo = -math.inf if dom.obs_lo < 0 else 0
+        return lo, hi
+
+    def _letters(self, dom: Domain, word: str) -> list[tuple[int, list[str]]]:
+        """(position, compared characters allowed there) for each position of a word.
+
+        Names (months, people) only take values seen, as in `_mutate_token`: none of their characters move.
+        """
+        if dom.names:
+            return []
+        out = []
+        for i, ch in enumerate(word):
+            allowed = dom.pattern[i] if dom.pattern and len(dom.pattern) == len(word) else dom.alphabet
+            fits = [c for c in self._chars if c in allowed and c != ch] if allowed else []
+            if fits:
+                out.append((i, fits))
+        return out
+
+    def _guided_text(self, rng: random.Random, base: str, values: list, texts: list) -> GeneratedInput | None:
+        """A character of a traced input's word replaced by one the programs compare characters with."""
+        name, container, j = rng.choice(texts)
+        i, fits = rng.choice(self._letters(self.domains[name], container[j]))
+        word = container[j]
+        container[j] = word[:i] + rng.choice(fits) + word[i + 1:]
+        text = render(self.structure, values)
+        if text == base or not self.keeps_promises(text):
+            return None
+        self.guided_made.append(text)
+        return GeneratedInput(text, "guided", "a character the programs compare with")
 
     def mutate(self, rng: random.Random, changes: int = 1) -> GeneratedInput | None:
         if not self.public:
