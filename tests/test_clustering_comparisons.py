@@ -7,8 +7,8 @@ import random
 import pytest
 
 from clustering import BehaviourClustering, ClusterCandidate, ClusteringProblem
-from clustering.comparisons import (Comparison, ComparisonTracer, dictionary, parse_trace, replacements,
-                                    traced_language, traced_source)
+from clustering.comparisons import (Comparison, ComparisonTracer, characters, dictionary, parse_trace,
+                                    replacements, traced_language, traced_source)
 from clustering.domains import build_domains
 from clustering.execution import InputFiles, Limits, RunCounter, compile_program, run_matrix
 from clustering.generators import StructureGenerator
@@ -56,6 +56,39 @@ def test_guided_inputs_put_a_number_at_the_boundary_its_programs_compared():
     made = {gen.guided(random.Random(s)).text for s in range(40)}  # type: ignore[union-attr]
     assert {"123456 7\n", "123457 7\n", "123458 7\n"} <= made
     assert all(1 <= int(t.split()[0]) <= 10**9 for t in made)
+
+
+def generator(statement: str, *samples: str) -> StructureGenerator:
+    structure = infer_structure(list(samples), statement)
+    assert structure is not None
+    return StructureGenerator(structure, build_domains(structure, samples, statement), samples)
+
+
+def test_characters_programs_compare_with_go_into_words_where_the_alphabet_allows():
+    assert characters([Comparison(4, 65, 72, True), Comparison(4, 3, 72, False)]) == ["@", "A", "B"]
+    gen = generator("Input\n\nA word s of uppercase and lowercase Latin letters, length from 1 to 100.\n", "HoUse\n",
+                    "ViP\n")
+    gen.observe("HoUse\n", [Comparison(4, 65, 72, True)])  # `c >= 65`: the boundary of the capitals
+    made = {g.text for s in range(30) if (g := gen.guided(random.Random(s))) is not None}
+    assert any("A" in t for t in made)
+    assert not any("@" in t for t in made)  # not a letter: the input would be invalid
+
+
+def test_names_keep_their_letters():
+    statement = ("Input\n\nThe first line contains the name of the current month. The second line contains "
+                 "integer k (0 ≤ k ≤ 100).\n")
+    gen = generator(statement, "November\n3\n", "May\n24\n")
+    gen.observe("May\n24\n", [Comparison(4, 65, 77, True), Comparison(4, 12, 24, False)])
+    made = [g for s in range(30) if (g := gen.guided(random.Random(s))) is not None]
+    assert made and all(g.text.split()[0] == "May" for g in made)
+
+
+def test_a_compared_value_may_leave_the_samples_range_where_the_statement_gives_none():
+    gen = generator("Input\n\nTwo integers a and b.\n", "5 7\n", "2 3\n")
+    gen.observe("5 7\n", [Comparison(4, 1000, 5, True), Comparison(4, 0, 7, True)])
+    made = {g.text for s in range(60) if (g := gen.guided(random.Random(s))) is not None}
+    assert "1000 7\n" in made and "5 0\n" in made  # past the samples' largest value; 0 beside positive ones
+    assert not any(int(v) < 0 for t in made for v in t.split())  # the samples' sign is kept
 
 
 @pytest.mark.parametrize("source, language", [(THRESHOLD_OK, "c99"), (THRESHOLD_OK_CPP, "cpp17")])
