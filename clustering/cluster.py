@@ -10,6 +10,7 @@ with `reason_` saying why, never in an exception.
 from __future__ import annotations
 
 import inspect
+import itertools
 import random
 import time
 from collections import Counter
@@ -151,6 +152,10 @@ class BehaviourClustering:
             stop = "no candidate compiled"
         self._learner: StructureGenerator | None = None
         stream = self._input_stream(problem, given, backend, counter, notes)
+        if self.trace_comparisons and given is None and runnable:
+            # Start the generator now, so the samples are traced before the first round draws its inputs.
+            first = next(stream, None)
+            stream = itertools.chain([first] if first is not None else [], stream)
         validator = self.validator
         if validator is None and self.ask_validator and self.policy is not None and runnable:
             validator = model_validator(self.policy, backend, problem, self.cache)

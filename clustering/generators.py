@@ -46,6 +46,8 @@ class GeneratorConfig:
     small_max_count: int = 100
     small_max_length: int = 200
     size_tests: bool = False
+    # Guided values may go down to 0 where the statement gives no lower bound (see `_guided_range`).
+    guided_open_low: bool = True
 
 
 class StructureGenerator:
@@ -520,17 +522,15 @@ class StructureGenerator:
         return GeneratedInput(text, "guided", f"{made} value(s) at a compared boundary")
 
     def _guided_range(self, dom: Domain, env: dict[str, float]) -> tuple[float, float]:
-        """Where a compared value may go: the statement's bounds; a side the statement leaves open is open.
+        """Where a compared value may go: the statement's bounds, and 0 where the statement gives no lower one.
 
-        Without a statement bound, the samples' range is a guess (the samples show ids 1 to 5, the statement
-        says "an arbitrary 32-bit integer" in words), and a value a program singles out is the best hint there
-        is; only the samples' sign is kept (0 stays allowed beside positive samples).
+        Without a statement bound the samples' range is a guess: they show ids 1 to 5 where the statement says
+        "an arbitrary 32-bit integer" in words, and `x == 0` in a program is the hint that 0 matters. Above the
+        samples' largest value a prose rule ("each number is 0 or 1") is likelier, so that side stays closed.
         """
         lo, hi = dom.range(env, self.by_statement)
-        if not dom.his:
-            hi = math.inf
-        if not dom.los:
-            lo = -math.inf if dom.obs_lo < 0 else 0
+        if self.config.guided_open_low and not dom.los:
+            lo = min(lo, -math.inf if dom.obs_lo < 0 else 0)
         return lo, hi
 
     def _letters(self, dom: Domain, word: str) -> list[tuple[int, list[str]]]:
