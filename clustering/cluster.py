@@ -171,7 +171,7 @@ class BehaviourClustering:
             tracer = ComparisonTracer(backend, limits, files, self.cache, counter) if self.trace_comparisons else None
             while not stop:
                 if tracer is not None and self._learner is not None:
-                    self._trace(tracer, unique, runnable, rows, problem)
+                    self._trace(tracer, unique, runnable, rows, problem, {k.text for k in kept[-32:]})
                 if given is None and rounds >= self.max_rounds:
                     stop = f"max_rounds={self.max_rounds} reached" if self.max_rounds else "no generated inputs asked"
                     break
@@ -234,8 +234,12 @@ class BehaviourClustering:
         return self
 
     def _trace(self, tracer: ComparisonTracer, unique: dict[str, ClusterCandidate], runnable: list[str],
-               rows: dict[str, list[str]], problem: ClusteringProblem) -> None:
-        """Trace what programs compare on the samples and on the inputs that split them, for `guided` inputs."""
+               rows: dict[str, list[str]], problem: ClusteringProblem, recent: set[str]) -> None:
+        """Trace what programs compare on the samples and on the inputs that split them, for `guided` inputs.
+
+        Guided inputs are traced only once kept (`recent`): one dropped as probably invalid can make every
+        program spin to the time limit, and its comparisons would lead further from valid inputs.
+        """
         learner = self._learner
         assert learner is not None
         groups: dict[tuple[str, ...], list[str]] = {}
@@ -247,7 +251,7 @@ class BehaviourClustering:
         # Guided inputs are traced too, so a boundary can be reached in steps: `n` moved onto a value the
         # programs single out, then `k` onto what they counted for that `n`.
         texts = ([t for t in problem.public_inputs if t not in learner.traced] + learner.splitters[-4:]
-                 + learner.guided_made[-8:])
+                 + [t for t in learner.guided_made[-16:] if t in recent][-8:])
         for text, comparisons in tracer.trace(chosen, texts).items():
             learner.observe(text, comparisons)
 
