@@ -8,12 +8,16 @@
              C share rises towards the end
   5. finetune on the dev problems' accepted solutions (statement -> solution, metadata conditioning)
   6. measure on the held-back problems, for the pretrained and the fine-tuned policy: the share of samples
-             that compile and the share that pass the public tests (our sandbox, gcc -std=c99)
+             that compile and the share that pass the public tests (our sandbox, gcc -std=c99), with
+             the same sampling for both; first the held-back problems' own accepted solutions go through
+             the same extraction and judge (they must all pass), and every sample, its verdict and the
+             compiler's message are kept in --work/samples-NAME.jsonl
 
-Everything derived (corpus, checkpoints, splits) goes to --work (default /tmp/cpagent-learning-demo),
-never into the repository. Each stage is skipped when its output exists, so a second run only measures.
+Everything derived (corpus, checkpoints, splits, samples) goes to --work (default
+/tmp/cpagent-learning-demo), never into the repository. Each stage, measurements included, is skipped
+when its output exists, so a second run only prints; use a fresh --work for other settings.
 
-  nice .venv/bin/python bench/learning_demo.py --pretrain-steps 300 --finetune-steps 150
+  nice -n 19 .venv/bin/python bench/learning_demo.py --work /tmp/ld --pretrain-steps 150 --finetune-steps 100 --samples 6
 """
 
 from __future__ import annotations
@@ -184,6 +188,42 @@ def measure(
     }
 
 
+def measure_stage(work: Path, name: str, heldout: Path, args, params: dict) -> dict:
+    """`measure` of the `name` policy, kept in work/measure-NAME.json and re-used while the sampling and
+    the prompt stay the same (a second run, or one after an interrupted one, measures only what is new)."""
+    out = work / f"measure-{name}.json"
+    key = {"sampling": params, "samples": args.samples, "prompt_tokens": args.statement_tokens}
+    if out.exists():
+        cached = json.loads(out.read_text())
+        if cached.get("key") == key:
+            return cached["result"]
+    print(f"measuring the {name} policy on {args.held_back} held-back problems", flush=True)
+    t0, c0 = time.monotonic(), cpu_seconds()
+    result = measure(
+        work / name / "policy",
+        heldout,
+        args.samples,
+        params,
+        prompt_tokens=args.statement_tokens,
+        seed=0,
+        log=work / f"samples-{name}.jsonl",
+        width=args.finetune_seq_len,
+    )
+    result["wall_s"], result["cpu_s"] = round(time.monotonic() - t0, 1), round(cpu_seconds() - c0, 1)
+    out.write_text(json.dumps({"key": key, "result": result}, indent=2))
+    return result
+
+
+def sampling_params(args) -> dict:
+    # The same sampling for both policies. A low temperature: a model this small wanders off at 0.6.
+    return {
+        "temperature": args.temperature,
+        "top_k": args.top_k,
+        "top_p": 0.95,
+        "max_new_tokens": args.max_new_tokens,
+    }
+
+
 def heldout_solution_loss(ckpt, heldout: Path, prompt_tokens: int, width: int) -> float:
     """Mean per-token negative log-likelihood of the held-back problems' accepted solutions (teacher-forced,
     the loss counted on solution tokens only, as in fine-tuning): a finer sign of learning than pass rates."""
@@ -216,7 +256,7 @@ def heldout_solution_loss(ckpt, heldout: Path, prompt_tokens: int, width: int) -
     return total / max(count, 1.0)
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--work", type=Path, default=Path("/tmp/cpagent-learning-demo"))
     p.add_argument("--held-back", type=int, default=12, help="held-back problems (clean, with public tests)")
@@ -234,7 +274,11 @@ def main() -> None:
     p.add_argument("--max-new-tokens", type=int, default=512)
     p.add_argument("--temperature", type=float, default=0.2)
     p.add_argument("--top-k", type=int, default=64)
-    args = p.parse_args()
+    return p
+
+
+def main() -> None:
+    args = parser().parse_args()
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     t_start = time.monotonic()
@@ -329,31 +373,11 @@ def main() -> None:
         )
     harness = check_harness(heldout)
     print(f"the held-back problems' own accepted solutions through the same judge: {harness}")
-    # The same sampling for both policies. A low temperature: a model this small wanders off at 0.6.
-    params = {
-        "temperature": args.temperature,
-        "top_k": args.top_k,
-        "top_p": 0.95,
-        "max_new_tokens": args.max_new_tokens,
-    }
+    params = sampling_params(args)
     results = {"command": sys.argv[1:], "sampling": params, "lengths": coverage, "harness": harness}
     for name in ("pretrain", "finetune"):
-        print(f"measuring the {name} policy on {args.held_back} held-back problems")
-        t0, c0 = time.monotonic(), cpu_seconds()
-        results[name] = measure(
-            work / name / "policy",
-            heldout,
-            args.samples,
-            params,
-            prompt_tokens=args.statement_tokens,
-            seed=0,
-            log=work / f"samples-{name}.jsonl",
-            width=args.finetune_seq_len,
-        )
-        STAGES[f"measure {name}"] = {
-            "wall_s": round(time.monotonic() - t0, 1), "cpu_s": round(cpu_seconds() - c0, 1)
-        }
-    results["stages"] = STAGES
+        results[name] = measure_stage(work, name, heldout, args, params)
+    results["stages"] = STAGES  # the training stages this run executed (measurement: in each result)
     (work / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
     print(f"total {time.monotonic() - t_start:.0f} s")
