@@ -1,4 +1,4 @@
-"""A demonstration that the training learns, on this CPU, from real offline code: before and after SFT.
+r"""A demonstration that the training learns, on this CPU, from real offline code: before and after SFT.
 
   1. split   ../shared/cp-data/codeflaws_dev.jsonl (read in place) into dev problems and held-back ones
   2. corpus  the Python sources installed with the environment + the C solutions of codeflaws_dev.jsonl,
@@ -17,7 +17,8 @@ Everything derived (corpus, checkpoints, splits, samples) goes to --work (defaul
 /tmp/cpagent-learning-demo), never into the repository. Each stage, measurements included, is skipped
 when its output exists, so a second run only prints; use a fresh --work for other settings.
 
-  nice -n 19 .venv/bin/python bench/learning_demo.py --work /tmp/ld --pretrain-steps 150 --finetune-steps 100 --samples 6
+  nice -n 19 .venv/bin/python bench/learning_demo.py --work /tmp/ld --pretrain-steps 150 \
+      --finetune-steps 100 --samples 6
 """
 
 from __future__ import annotations
@@ -267,9 +268,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seq-len", type=int, default=512, help="pretraining sequence length")
     p.add_argument("--finetune-seq-len", type=int, default=640)
     p.add_argument(
-        "--statement-tokens", type=int, default=128, help="prompt tokens kept (from the end) in SFT and sampling"
+        "--statement-tokens", type=int, default=128, help="prompt tokens kept (the last) in SFT and sampling"
     )
-    p.add_argument("--python-weight", type=float, default=0.5, help="Python's share weight (C: 1.0), at first")
+    p.add_argument("--python-weight", type=float, default=0.5, help="Python's first weight (C's is 1.0)")
     p.add_argument("--samples", type=int, default=8, help="samples per held-back problem")
     p.add_argument("--max-new-tokens", type=int, default=512)
     p.add_argument("--temperature", type=float, default=0.2)
