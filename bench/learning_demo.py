@@ -216,7 +216,8 @@ def measure_stage(work: Path, name: str, heldout: Path, args, params: dict) -> d
 
 
 def sampling_params(args) -> dict:
-    # The same sampling for both policies. A low temperature: a model this small wanders off at 0.6.
+    # The same sampling for both policies. At this size 0.2 falls into repetition loops and 0.8 loses the
+    # program's bookkeeping; neither compiled (docs/pretrain.md). Pass --temperature to compare.
     return {
         "temperature": args.temperature,
         "top_k": args.top_k,
@@ -322,7 +323,7 @@ def main() -> None:
     )
     print(f"solution lengths: {coverage}")
     # The `small` preset cut down to what a shared 2-core CPU trains in minutes (about 3.4M parameters:
-    # 4 layers, 256 wide; the 0.5M model of 2 layers, 128 wide, was too small to write a whole program).
+    # 4 layers, 256 wide; session 1 had 2 layers, 128 wide, 0.5M).
     model = {"num_layers": 4, "embed_dim": 256, "hidden_dim": 768, "num_heads": 4, "head_dim": 64}
     pre_cfg = {
         "run_dir": str(work / "pretrain"),
