@@ -322,7 +322,7 @@ def main() -> None:
         tok, dev, heldout, args.finetune_seq_len, args.statement_tokens, args.max_new_tokens
     )
     print(f"solution lengths: {coverage}")
-    # The `small` preset cut down to what a shared 2-core CPU trains in minutes (about 3.4M parameters:
+    # The `small` preset cut down to what a shared 2-core CPU trains in minutes (about 3.3M parameters:
     # 4 layers, 256 wide; session 1 had 2 layers, 128 wide, 0.5M).
     model = {"num_layers": 4, "embed_dim": 256, "hidden_dim": 768, "num_heads": 4, "head_dim": 64}
     pre_cfg = {
