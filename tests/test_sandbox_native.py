@@ -414,6 +414,22 @@ def test_zygote_equals_plain_python3(native: NativeBackend, source: str, tmp_pat
     assert got.stderr == want.stderr
 
 
+def test_a_signal_the_host_ignores_is_default_in_every_python_run() -> None:
+    """Under `nohup` the judge starts with SIGHUP ignored; programs must start as python3 per run does."""
+    source = "import signal\nprint(signal.getsignal(signal.SIGHUP), signal.getsignal(signal.SIGUSR1))\n"
+    before = [signal.signal(s, signal.SIG_IGN) for s in (signal.SIGHUP, signal.SIGUSR1)]
+    backends = [NativeBackend(slots=1, zygote=z) for z in (True, False)]
+    try:  # slots start with the first run: the signals stay ignored until then
+        results = [b.run(py_run(source, max_processes=4)) for b in backends]
+    finally:
+        for b in backends:
+            b.close()
+        for s, handler in zip((signal.SIGHUP, signal.SIGUSR1), before):
+            signal.signal(s, handler)
+    assert [dict(r.extra).get("zygote") for r in results] == [True, False]
+    assert [r.stdout for r in results] == [b"0 0\n"] * 2  # SIG_DFL
+
+
 @pytest.mark.parametrize("command, env", [
     (("/usr/bin/python3", "main.py"), ()),  # python3's own defaults
     (("/usr/bin/python3", "-u", "main.py"), (("PYTHONIOENCODING", "utf-8"),)),  # unbuffered

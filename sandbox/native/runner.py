@@ -1132,9 +1132,26 @@ def without_aslr():
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
+def default_dispositions():
+    """Signals the host left ignored come back to SIG_DFL before any run forks from this process.
+
+    Ignored dispositions survive exec: under `nohup` SIGHUP reaches this runner ignored. A program run
+    through the helper starts with every handler at SIG_DFL, so a zygote run must too.
+    """
+    for sig in signal.valid_signals():
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            if signal.getsignal(sig) == signal.SIG_IGN:
+                signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+
+
 def main():
     global SOCK_FD, WATCHER, BOUNDING_SET_EMPTY, ZLIB, ARGS_BUF, SERVER_LINK
     without_aslr()
+    default_dispositions()
     SOCK_FD = int(sys.argv[1])
     os.set_inheritable(SOCK_FD, False)  # nothing this runner starts may inherit the host's socket
     server_fd = int(sys.argv[2]) if len(sys.argv) > 2 else -1
