@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from sandbox.backend import Backend
 from sandbox.compiler import Compiled
-from sandbox.languages import get_language, register_language
+from sandbox.languages import get_language, language_ids, register_language
 from sandbox.spec import RunResult
 
 from clustering.execution import InputFiles, Limits, RunCounter, compile_program, run_matrix
@@ -157,9 +157,7 @@ def traced_language(language: str) -> str | None:
     if language not in TRACEABLE:
         return None
     traced = language + TRACED_SUFFIX
-    try:
-        get_language(traced)
-    except Exception:  # noqa: BLE001 - not registered yet
+    if traced not in language_ids():
         base = get_language(language)
         register_language(dataclasses.replace(base, id=traced, name=base.name + " with comparison tracing",
                                               flags=base.flags + TRACE_FLAGS))
